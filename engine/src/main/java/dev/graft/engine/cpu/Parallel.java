@@ -1,0 +1,77 @@
+package dev.graft.engine.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * Parallel loops for the CPU kernels. Work is split into contiguous index ranges so that each task touches
+ * a compact block of memory; ranges smaller than {@code grain} run on the calling thread.
+ */
+public final class Parallel {
+    private static final ForkJoinPool POOL = ForkJoinPool.commonPool();
+
+    private Parallel() {
+    }
+
+    /** Number of worker threads the kernels may use. */
+    public static int threads() {
+        return Math.max(1, POOL.getParallelism());
+    }
+
+    /** Calls {@code body.accept(i)} for every i in [0, n), split over threads in chunks of at least {@code grain}. */
+    public static void forEach(int n, int grain, IntConsumer body) {
+        forRange(n, grain, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                body.accept(i);
+            }
+        });
+    }
+
+    /** Calls {@code body.run(from, to)} on disjoint ranges covering [0, n). */
+    public static void forRange(int n, int grain, RangeBody body) {
+        if (n <= 0) {
+            return;
+        }
+        int g = Math.max(1, grain);
+        int tasks = Math.min(threads() * 4, (n + g - 1) / g);
+        if (tasks <= 1 || ForkJoinPool.getCommonPoolParallelism() <= 1) {
+            body.run(0, n);
+            return;
+        }
+        POOL.invoke(new Split(body, 0, n, (n + tasks - 1) / tasks));
+    }
+
+    /** A loop body over the half-open range [from, to). */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
+    private static final class Split extends RecursiveAction {
+        private final RangeBody body;
+        private final int from;
+        private final int to;
+        private final int chunk;
+
+        Split(RangeBody body, int from, int to, int chunk) {
+            this.body = body;
+            this.from = from;
+            this.to = to;
+            this.chunk = chunk;
+        }
+
+        @Override
+        protected void compute() {
+            if (to - from <= chunk) {
+                body.run(from, to);
+                return;
+            }
+            int mid = from + ((to - from) / chunk / 2) * chunk;
+            if (mid == from) {
+                mid = from + chunk;
+            }
+            invokeAll(new Split(body, from, mid, chunk), new Split(body, mid, to, chunk));
+        }
+    }
+}
