@@ -1,0 +1,100 @@
+package dev.graft.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reverse-mode differentiation over the recorded tape. */
+final class Autograd {
+    private Autograd() {
+    }
+
+    static void backward(Tensor root, Tensor seed) {
+        if (!root.requiresGrad()) {
+            throw new IllegalArgumentException("backward: tensor of shape " + Shape.format(root.shapeRef())
+                    + " does not require grad (no trainable input reaches it)");
+        }
+        if (seed == null) {
+            if (root.numel() != 1) {
+                throw new IllegalArgumentException("backward: output of shape " + Shape.format(root.shapeRef())
+                        + " is not a scalar; pass an explicit gradient of that shape");
+            }
+            seed = Tensor.full(root.dtype(), 1, root.shapeRef());
+        } else if (!Arrays.equals(seed.shapeRef(), root.shapeRef())) {
+            throw new IllegalArgumentException("backward: gradient shape " + Shape.format(seed.shapeRef())
+                    + " differs from output shape " + Shape.format(root.shapeRef()));
+        } else if (seed.dtype() != root.dtype()) {
+            throw new IllegalArgumentException("backward: gradient dtype " + seed.dtype() + " differs from output dtype "
+                    + root.dtype());
+        }
+        if (root.gradFn == null) {
+            root.accumulateGrad(seed);
+            return;
+        }
+        try (var g = NoGrad.enter()) {
+            run(root, seed);
+        }
+    }
+
+    private static void run(Tensor root, Tensor seed) {
+        List<Node> order = topologicalOrder(root.gradFn);
+        Map<Node, Tensor> pending = new IdentityHashMap<>();
+        pending.put(root.gradFn, seed);
+        for (Node node : order) {
+            Tensor gradOut = pending.remove(node);
+            Tensor[] inputs = node.inputs();
+            Tensor[] grads = node.apply(gradOut);
+            BackwardTrace.executed(node.name());
+            for (int i = 0; i < inputs.length; i++) {
+                Tensor in = inputs[i];
+                if (in == null || !in.requiresGrad()) {
+                    continue;
+                }
+                Tensor g = grads[i];
+                if (g == null || !Arrays.equals(g.shapeRef(), in.shapeRef())) {
+                    throw new IllegalStateException("backward: " + node.name() + " produced a gradient of shape "
+                            + (g == null ? "null" : Shape.format(g.shapeRef())) + " for input " + i + " of shape "
+                            + Shape.format(in.shapeRef()));
+                }
+                if (in.gradFn == null) {
+                    in.accumulateGrad(g);
+                } else {
+                    pending.merge(in.gradFn, g, (a, b) -> Ops.binary(BinaryOp.ADD, a, b));
+                }
+            }
+            node.release();
+        }
+    }
+
+    /** Nodes reachable from {@code start}, each after every node that consumes its output. */
+    private static List<Node> topologicalOrder(Node start) {
+        List<Node> postOrder = new ArrayList<>();
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {start, 0});
+        seen.put(start, true);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Node node = (Node) frame[0];
+            Tensor[] inputs = node.inputs();
+            int i = (Integer) frame[1];
+            while (i < inputs.length && (inputs[i] == null || inputs[i].gradFn == null
+                    || seen.containsKey(inputs[i].gradFn))) {
+                i++;
+            }
+            if (i < inputs.length) {
+                frame[1] = i + 1;
+                Node child = inputs[i].gradFn;
+                seen.put(child, true);
+                stack.push(new Object[] {child, 0});
+            } else {
+                stack.pop();
+                postOrder.add(node);
+            }
+        }
+        return postOrder.reversed();
+    }
+}

@@ -1,0 +1,246 @@
+package dev.graft.engine;
+
+/**
+ * The neural-network operations (PyTorch's {@code torch.nn.functional} for what ResNets need): each checks
+ * its arguments, runs the backend kernel and records its backward on the tape.
+ */
+public final class Functional {
+    private Functional() {
+    }
+
+    // ---------------------------------------------------------------- convolution and linear
+
+    /** 2-D convolution of {@code x [N, C, H, W]} with {@code weight [O, C/groups, kH, kW]}; bias [O] may be null. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        Ops.requireSameDtype("conv2d", x, weight);
+        Ops.requireFloating("conv2d", x);
+        ConvGeometry g = ConvGeometry.of(x.shapeRef(), weight.shapeRef(), stride, padding, dilation, groups);
+        if (bias != null) {
+            Ops.requireSameDtype("conv2d", x, bias);
+            if (bias.dim() != 1 || bias.size(0) != g.outC()) {
+                throw new IllegalArgumentException("conv2d: bias of shape " + Shape.format(bias.shapeRef())
+                        + " does not match " + g.outC() + " output channels");
+            }
+        }
+        Tensor out = x.backend().conv2d(x, weight, bias, g);
+        return Node.record("conv2d", out, grad -> new Tensor[] {
+            x.requiresGrad() ? grad.backend().conv2dBackwardInput(grad, weight, g) : null,
+            weight.requiresGrad() ? grad.backend().conv2dBackwardWeight(grad, x, g) : null,
+            bias != null && bias.requiresGrad() ? grad.sum(new int[] {0, 2, 3}, false) : null}, x, weight, bias);
+    }
+
+    /** {@code x [..., in] · weightᵀ + bias} with {@code weight [out, in]}; bias [out] may be null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear: weight must be 2-D [out, in], got " + Shape.format(weight.shapeRef()));
+        }
+        if (x.dim() < 1 || x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("linear: input " + Shape.format(x.shapeRef()) + " has "
+                    + (x.dim() < 1 ? 0 : x.size(-1)) + " features, weight " + Shape.format(weight.shapeRef())
+                    + " expects " + weight.size(1));
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != weight.size(0))) {
+            throw new IllegalArgumentException("linear: bias of shape " + Shape.format(bias.shapeRef())
+                    + " does not match " + weight.size(0) + " output features");
+        }
+        Tensor out = x.dim() == 1 ? x.unsqueeze(0).matmul(weight.t()).squeeze(0) : x.matmul(weight.t());
+        return bias == null ? out : out.add(bias);
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    /**
+     * Batch normalisation over {@code x [N, C, ...]} per channel. In training mode it normalises with the batch
+     * statistics and, when running statistics are given, updates them in place (momentum, unbiased variance);
+     * otherwise it uses the running statistics. Weight and bias may be null.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        Ops.requireFloating("batch_norm", x);
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batch_norm: input must be at least 2-D [N, C, ...], got "
+                    + Shape.format(x.shapeRef()));
+        }
+        int c = x.size(1);
+        for (Tensor p : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (p != null) {
+                Ops.requireSameDtype("batch_norm", x, p);
+                if (p.dim() != 1 || p.size(0) != c) {
+                    throw new IllegalArgumentException("batch_norm: parameter of shape " + Shape.format(p.shapeRef())
+                            + " does not match " + c + " channels of input " + Shape.format(x.shapeRef()));
+                }
+            }
+        }
+        if (eps <= 0 || !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("batch_norm: need eps > 0 and momentum in [0, 1], got eps=" + eps
+                    + " momentum=" + momentum);
+        }
+        if (training) {
+            Tensor[] r = x.backend().batchNormTrain(x, weight, bias, runningMean, runningVar, momentum, eps);
+            Tensor mean = r[1];
+            Tensor invStd = r[2];
+            return Node.record("batch_norm", r[0], g -> g.backend().batchNormBackward(g, x, weight, mean, invStd,
+                    new boolean[] {x.requiresGrad(), weight != null && weight.requiresGrad(),
+                        bias != null && bias.requiresGrad()}), x, weight, bias);
+        }
+        if (runningMean == null || runningVar == null) {
+            throw new IllegalArgumentException("batch_norm: evaluation mode needs running mean and variance");
+        }
+        // Evaluation is an affine map per channel; composing it from tensor ops gives its gradients for free.
+        int[] channelShape = new int[x.dim()];
+        java.util.Arrays.fill(channelShape, 1);
+        channelShape[1] = c;
+        Tensor invStd = runningVar.detach().add(eps).pow(-0.5);
+        Tensor scale = weight == null ? invStd : weight.mul(invStd);
+        Tensor shift = runningMean.detach().mul(scale).neg();
+        if (bias != null) {
+            shift = shift.add(bias);
+        }
+        return x.mul(scale.reshape(channelShape)).add(shift.reshape(channelShape));
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    /** Max pooling with -inf padding; {@code stride} null means stride = kernel. */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        Ops.requireFloating("max_pool2d", x);
+        PoolGeometry g = PoolGeometry.of("max_pool2d", x.shapeRef(), kernel, stride == null ? kernel : stride, padding);
+        Tensor[] r = x.backend().maxPool2d(x, g);
+        Tensor indices = r[1];
+        return Node.record("max_pool2d", r[0], grad -> new Tensor[] {
+            grad.backend().maxPool2dBackward(grad, indices, g)}, x);
+    }
+
+    /** Average pooling with zero padding; {@code stride} null means stride = kernel. */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        Ops.requireFloating("avg_pool2d", x);
+        PoolGeometry g = PoolGeometry.of("avg_pool2d", x.shapeRef(), kernel, stride == null ? kernel : stride, padding);
+        Tensor out = x.backend().avgPool2d(x, g, countIncludePad);
+        return Node.record("avg_pool2d", out, grad -> new Tensor[] {
+            grad.backend().avgPool2dBackward(grad, g, countIncludePad)}, x);
+    }
+
+    /** Average pooling to a fixed output size with PyTorch's window boundaries. */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        Ops.requireFloating("adaptive_avg_pool2d", x);
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: input must be 4-D [N, C, H, W], got "
+                    + Shape.format(x.shapeRef()));
+        }
+        if (outH < 1 || outW < 1 || x.numel() == 0) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output size [" + outH + ", " + outW
+                    + "] and input " + Shape.format(x.shapeRef()) + " must be positive");
+        }
+        int[] inShape = x.shapeRef();
+        Tensor out = x.backend().adaptiveAvgPool2d(x, outH, outW);
+        return Node.record("adaptive_avg_pool2d", out, grad -> new Tensor[] {
+            grad.backend().adaptiveAvgPool2dBackward(grad, inShape)}, x);
+    }
+
+    // ---------------------------------------------------------------- regularisation
+
+    /** Zeroes each element with probability p and scales the rest by 1/(1-p); identity when not training. */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator generator) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout: probability must be in [0, 1], got " + p);
+        }
+        if (!training || p == 0) {
+            return x;
+        }
+        if (p == 1) {
+            return x.mul(0);
+        }
+        float[] keep = new float[x.numel()];
+        float scale = (float) (1 / (1 - p));
+        for (int i = 0; i < keep.length; i++) {
+            keep[i] = generator.nextDouble() >= p ? scale : 0f;
+        }
+        return x.mul(Tensor.of(keep, x.shapeRef()).to(x.dtype()));
+    }
+
+    // ---------------------------------------------------------------- softmax and losses
+
+    public static Tensor softmax(Tensor x, int dim) {
+        return logSoftmax(x, dim).exp();
+    }
+
+    /** {@code x - logsumexp(x)} along {@code dim}, shifted by the maximum for stability. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        Ops.requireFloating("log_softmax", x);
+        int d = Shape.dim("log_softmax", dim, x.dim());
+        Tensor shifted = x.sub(x.max(d, true).values().detach());
+        return shifted.sub(shifted.exp().sum(d, true).log());
+    }
+
+    /**
+     * Negative log-likelihood of {@code logProbs [N, C]} at I64 {@code target [N]}; optional class weights [C].
+     * MEAN divides by the summed weights of the targets, as PyTorch does.
+     */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, Tensor weight, Reduction reduction) {
+        Tensor picked = classMask("nll_loss", logProbs, target, weight);
+        Tensor perSample = logProbs.mul(picked).sum(1, false).neg();
+        return switch (reduction) {
+            case NONE -> perSample;
+            case SUM -> perSample.sum();
+            case MEAN -> perSample.sum().div(picked.sum().item());
+        };
+    }
+
+    /**
+     * Cross entropy of {@code logits [N, C]} against I64 class indices {@code target [N]}, with optional class
+     * weights [C] and label smoothing in [0, 1], following PyTorch's definition.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, double labelSmoothing,
+                                      Reduction reduction) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("cross_entropy: label smoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        if (logits.dim() != 2) {
+            throw new IllegalArgumentException("cross_entropy: logits must be 2-D [N, C], got " + Shape.format(logits.shapeRef()));
+        }
+        Tensor logProbs = logSoftmax(logits, 1);
+        Tensor nll = nllLoss(logProbs, target, weight, reduction);
+        if (labelSmoothing == 0) {
+            return nll;
+        }
+        int classes = logits.size(1);
+        Tensor weighted = weight == null ? logProbs : logProbs.mul(weight.detach().reshape(1, classes));
+        Tensor smooth = weighted.sum(1, false).neg();
+        Tensor smoothReduced = switch (reduction) {
+            case NONE -> smooth;
+            case SUM -> smooth.sum();
+            case MEAN -> smooth.sum().div(classMask("cross_entropy", logProbs, target, weight).sum().item());
+        };
+        return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
+    }
+
+    /** [N, C] constant: the target's class weight (1 without weights) at each sample's target, 0 elsewhere. */
+    private static Tensor classMask(String op, Tensor scores, Tensor target, Tensor weight) {
+        Ops.requireFloating(op, scores);
+        if (scores.dim() != 2) {
+            throw new IllegalArgumentException(op + ": input must be 2-D [N, C], got " + Shape.format(scores.shapeRef()));
+        }
+        int n = scores.size(0);
+        int c = scores.size(1);
+        if (target.dtype() != DType.I64 || target.dim() != 1 || target.size(0) != n) {
+            throw new IllegalArgumentException(op + ": target must be I64 of shape [" + n + "], got " + target.dtype()
+                    + " " + Shape.format(target.shapeRef()));
+        }
+        for (long t : target.toLongArray()) {
+            if (t < 0 || t >= c) {
+                throw new IllegalArgumentException(op + ": target class " + t + " out of range [0, " + c + ")");
+            }
+        }
+        Tensor mask = scores.backend().oneHot(target.unsqueeze(1), 1, c, scores.dtype());
+        if (weight == null) {
+            return mask;
+        }
+        Ops.requireSameDtype(op, scores, weight);
+        if (weight.dim() != 1 || weight.size(0) != c) {
+            throw new IllegalArgumentException(op + ": weight of shape " + Shape.format(weight.shapeRef())
+                    + " does not match " + c + " classes");
+        }
+        return mask.mul(weight.detach().reshape(1, c));
+    }
+}
