@@ -1,8 +1,228 @@
 package dev.graft.engine.cpu;
-// TEMPORARY stand-in until helper-2's kernel lands.
-final class BatchNormKernels {
-    static void trainForward(float[] x, int n, int c, int hw, float[] w, float[] b, float[] rm, float[] rv, double m, double e, float[] o, float[] sm, float[] si) { throw new IllegalStateException("temp"); }
-    static void trainForward(double[] x, int n, int c, int hw, double[] w, double[] b, double[] rm, double[] rv, double m, double e, double[] o, double[] sm, double[] si) { throw new IllegalStateException("temp"); }
-    static void backward(float[] g, float[] x, int n, int c, int hw, float[] w, float[] sm, float[] si, float[] gx, float[] gw, float[] gb) { throw new IllegalStateException("temp"); }
-    static void backward(double[] g, double[] x, int n, int c, int hw, double[] w, double[] sm, double[] si, double[] gx, double[] gw, double[] gb) { throw new IllegalStateException("temp"); }
+
+/**
+ * Training-mode batch normalisation over contiguous NCHW arrays viewed as {@code [n, c, hw]}: statistics are
+ * taken per channel over the {@code n*hw} values of that channel, with PyTorch's semantics. Every method exists
+ * for {@code float[]} (F32) and {@code double[]} (F64); the F32 versions accumulate in double. Work is split
+ * over channels, so each thread owns whole channels of every output.
+ */
+public final class BatchNormKernels {
+    /** Roughly how many elements one task should touch before splitting pays for itself. */
+    private static final int GRAIN_ELEMENTS = 1 << 14;
+
+    private BatchNormKernels() {
+    }
+
+    /**
+     * Normalises {@code x} with the batch mean and biased batch variance, then applies {@code weight} and
+     * {@code bias} (null means 1 and 0). Writes the mean and {@code 1/sqrt(var + eps)} per channel to
+     * {@code saveMean} and {@code saveInvStd} for {@link #backward}. Non-null running statistics are updated in
+     * place as {@code (1 - momentum)·running + momentum·batch}, using the unbiased variance as PyTorch does.
+     * {@code out} may be {@code x}.
+     */
+    public static void trainForward(float[] x, int n, int c, int hw, float[] weight, float[] bias,
+            float[] runningMean, float[] runningVar, double momentum, double eps, float[] out, float[] saveMean,
+            float[] saveInvStd) {
+        checkForward(x.length, out.length, n, c, hw);
+        int count = n * hw;
+        int batchStride = c * hw;
+        Parallel.forEach(c, grain(count), ch -> {
+            double sum = 0;
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    sum += x[i];
+                }
+            }
+            double mean = sum / count;
+            // A second pass over the centred values avoids the cancellation of E[x^2] - E[x]^2.
+            double squares = 0;
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    double d = x[i] - mean;
+                    squares += d * d;
+                }
+            }
+            double var = squares / count;
+            double invStd = 1.0 / Math.sqrt(var + eps);
+            double scale = weight == null ? invStd : weight[ch] * invStd;
+            double shift = bias == null ? 0 : bias[ch];
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    out[i] = (float) ((x[i] - mean) * scale + shift);
+                }
+            }
+            saveMean[ch] = (float) mean;
+            saveInvStd[ch] = (float) invStd;
+            if (runningMean != null) {
+                runningMean[ch] = (float) ((1 - momentum) * runningMean[ch] + momentum * mean);
+            }
+            if (runningVar != null) {
+                runningVar[ch] = (float) ((1 - momentum) * runningVar[ch] + momentum * var * count / (count - 1));
+            }
+        });
+    }
+
+    /** F64 overload of {@code trainForward}, with the same contract. */
+    public static void trainForward(double[] x, int n, int c, int hw, double[] weight, double[] bias,
+            double[] runningMean, double[] runningVar, double momentum, double eps, double[] out, double[] saveMean,
+            double[] saveInvStd) {
+        checkForward(x.length, out.length, n, c, hw);
+        int count = n * hw;
+        int batchStride = c * hw;
+        Parallel.forEach(c, grain(count), ch -> {
+            double sum = 0;
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    sum += x[i];
+                }
+            }
+            double mean = sum / count;
+            double squares = 0;
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    double d = x[i] - mean;
+                    squares += d * d;
+                }
+            }
+            double var = squares / count;
+            double invStd = 1.0 / Math.sqrt(var + eps);
+            double scale = weight == null ? invStd : weight[ch] * invStd;
+            double shift = bias == null ? 0 : bias[ch];
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    out[i] = (x[i] - mean) * scale + shift;
+                }
+            }
+            saveMean[ch] = mean;
+            saveInvStd[ch] = invStd;
+            if (runningMean != null) {
+                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean;
+            }
+            if (runningVar != null) {
+                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * var * count / (count - 1);
+            }
+        });
+    }
+
+    /**
+     * Training-mode gradients, which flow through the batch mean and variance as well as the direct path.
+     * With {@code xhat = (x - mean)·invStd}: {@code gradBias = Σ dy}, {@code gradWeight = Σ dy·xhat} and
+     * {@code gradInput = weight·invStd·(dy - mean(dy) - xhat·mean(dy·xhat))}. Each output array may be null
+     * when that gradient is not wanted; {@code gradInput} may be {@code gradOut}.
+     */
+    public static void backward(float[] gradOut, float[] x, int n, int c, int hw, float[] weight, float[] saveMean,
+            float[] saveInvStd, float[] gradInput, float[] gradWeight, float[] gradBias) {
+        checkBackward(gradOut.length, x.length, gradInput == null ? -1 : gradInput.length, n, c, hw);
+        if (gradInput == null && gradWeight == null && gradBias == null) {
+            return;
+        }
+        int count = n * hw;
+        int batchStride = c * hw;
+        Parallel.forEach(c, grain(count), ch -> {
+            double mean = saveMean[ch];
+            double invStd = saveInvStd[ch];
+            double sumDy = 0;
+            double dotCentred = 0;
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    double dy = gradOut[i];
+                    sumDy += dy;
+                    dotCentred += dy * (x[i] - mean);
+                }
+            }
+            if (gradBias != null) {
+                gradBias[ch] = (float) sumDy;
+            }
+            if (gradWeight != null) {
+                gradWeight[ch] = (float) (dotCentred * invStd);
+            }
+            if (gradInput != null) {
+                double meanDy = sumDy / count;
+                double centredScale = dotCentred * invStd * invStd / count;
+                double scale = weight == null ? invStd : weight[ch] * invStd;
+                for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                    for (int i = base, end = base + hw; i < end; i++) {
+                        gradInput[i] = (float) ((gradOut[i] - meanDy - (x[i] - mean) * centredScale) * scale);
+                    }
+                }
+            }
+        });
+    }
+
+    /** F64 overload of {@code backward}, with the same contract. */
+    public static void backward(double[] gradOut, double[] x, int n, int c, int hw, double[] weight,
+            double[] saveMean, double[] saveInvStd, double[] gradInput, double[] gradWeight, double[] gradBias) {
+        checkBackward(gradOut.length, x.length, gradInput == null ? -1 : gradInput.length, n, c, hw);
+        if (gradInput == null && gradWeight == null && gradBias == null) {
+            return;
+        }
+        int count = n * hw;
+        int batchStride = c * hw;
+        Parallel.forEach(c, grain(count), ch -> {
+            double mean = saveMean[ch];
+            double invStd = saveInvStd[ch];
+            double sumDy = 0;
+            double dotCentred = 0;
+            for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                for (int i = base, end = base + hw; i < end; i++) {
+                    double dy = gradOut[i];
+                    sumDy += dy;
+                    dotCentred += dy * (x[i] - mean);
+                }
+            }
+            if (gradBias != null) {
+                gradBias[ch] = sumDy;
+            }
+            if (gradWeight != null) {
+                gradWeight[ch] = dotCentred * invStd;
+            }
+            if (gradInput != null) {
+                double meanDy = sumDy / count;
+                double centredScale = dotCentred * invStd * invStd / count;
+                double scale = weight == null ? invStd : weight[ch] * invStd;
+                for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
+                    for (int i = base, end = base + hw; i < end; i++) {
+                        gradInput[i] = (gradOut[i] - meanDy - (x[i] - mean) * centredScale) * scale;
+                    }
+                }
+            }
+        });
+    }
+
+    private static void checkForward(int inputLength, int outLength, int n, int c, int hw) {
+        checkSizes("batch_norm", n, c, hw);
+        if (n * hw == 1) {
+            // The kernel sees only N, C and the flattened spatial size, not the caller's rank.
+            throw new IllegalArgumentException("batch_norm: expected more than 1 value per channel when training, "
+                    + "got input of size [" + n + ", " + c + ", " + hw + "] (spatial dimensions flattened)");
+        }
+        requireLength("batch_norm", "input", inputLength, (long) n * c * hw);
+        requireLength("batch_norm", "out", outLength, (long) n * c * hw);
+    }
+
+    private static void checkBackward(int gradOutLength, int inputLength, int gradInputLength, int n, int c, int hw) {
+        checkSizes("batch_norm_backward", n, c, hw);
+        long numel = (long) n * c * hw;
+        requireLength("batch_norm_backward", "gradOut", gradOutLength, numel);
+        requireLength("batch_norm_backward", "input", inputLength, numel);
+        if (gradInputLength >= 0) {
+            requireLength("batch_norm_backward", "gradInput", gradInputLength, numel);
+        }
+    }
+
+    private static void checkSizes(String op, int n, int c, int hw) {
+        if (n < 1 || c < 1 || hw < 1) {
+            throw new IllegalArgumentException(op + ": sizes must be positive, got n=" + n + ", c=" + c + ", hw=" + hw);
+        }
+    }
+
+    private static void requireLength(String op, String what, int length, long expected) {
+        if (length != expected) {
+            throw new IllegalArgumentException(op + ": " + what + " has " + length + " elements, expected " + expected);
+        }
+    }
+
+    private static int grain(int elementsPerItem) {
+        return Math.max(1, GRAIN_ELEMENTS / Math.max(1, elementsPerItem));
+    }
 }
