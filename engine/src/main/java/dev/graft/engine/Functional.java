@@ -178,7 +178,10 @@ public final class Functional {
      * MEAN divides by the summed weights of the targets, as PyTorch does.
      */
     public static Tensor nllLoss(Tensor logProbs, Tensor target, Tensor weight, Reduction reduction) {
-        Tensor picked = classMask("nll_loss", logProbs, target, weight);
+        return nll(logProbs, classMask("nll_loss", logProbs, target, weight), reduction);
+    }
+
+    private static Tensor nll(Tensor logProbs, Tensor picked, Reduction reduction) {
         Tensor perSample = logProbs.mul(picked).sum(1, false).neg();
         return switch (reduction) {
             case NONE -> perSample;
@@ -196,11 +199,9 @@ public final class Functional {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("cross_entropy: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
-        if (logits.dim() != 2) {
-            throw new IllegalArgumentException("cross_entropy: logits must be 2-D [N, C], got " + Shape.format(logits.shapeRef()));
-        }
+        Tensor picked = classMask("cross_entropy", logits, target, weight);
         Tensor logProbs = logSoftmax(logits, 1);
-        Tensor nll = nllLoss(logProbs, target, weight, reduction);
+        Tensor nll = nll(logProbs, picked, reduction);
         if (labelSmoothing == 0) {
             return nll;
         }
@@ -210,7 +211,7 @@ public final class Functional {
         Tensor smoothReduced = switch (reduction) {
             case NONE -> smooth;
             case SUM -> smooth.sum();
-            case MEAN -> smooth.sum().div(classMask("cross_entropy", logProbs, target, weight).sum().item());
+            case MEAN -> smooth.sum().div(picked.sum().item());
         };
         return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
     }

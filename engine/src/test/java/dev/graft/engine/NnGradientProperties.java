@@ -1,0 +1,141 @@
+package dev.graft.engine;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+import static dev.graft.engine.GradCheck.assertGradients;
+import static dev.graft.engine.GradCheck.leaf;
+
+/**
+ * Finite-difference checks (F64) of the neural-network ops through {@link Functional}: convolution with
+ * stride/padding/dilation/groups, batch norm in both modes, pooling, linear, dropout, softmax and the losses,
+ * and a residual block in train mode.
+ */
+class NnGradientProperties {
+
+    @Property(tries = 30)
+    void conv2d(@ForAll @IntRange(min = 1, max = 2) int batch, @ForAll @IntRange(min = 1, max = 2) int groups,
+                @ForAll @IntRange(min = 1, max = 2) int inPerGroup, @ForAll @IntRange(min = 1, max = 2) int outPerGroup,
+                @ForAll @IntRange(min = 0, max = 2) int kernelChoice, @ForAll @IntRange(min = 1, max = 2) int stride,
+                @ForAll @IntRange(min = 0, max = 3) int padding, @ForAll @IntRange(min = 1, max = 2) int dilation,
+                @ForAll @IntRange(min = 0, max = 4) int extra, @ForAll boolean bias,
+                @ForAll @IntRange(min = 0, max = 999) int seed) {
+        int k = new int[] {1, 3, 7}[kernelChoice];
+        int span = dilation * (k - 1) + 1;
+        int h = Math.max(1, span - 2 * padding) + extra;
+        int w = Math.max(1, span - 2 * padding) + (extra + 1) % 3;
+        int c = groups * inPerGroup;
+        int o = groups * outPerGroup;
+        Tensor x = leaf(seed, 1, 0, batch, c, h, w);
+        Tensor weight = leaf(seed + 1, 0.5, 0, o, inPerGroup, k, k);
+        Tensor b = bias ? leaf(seed + 2, 1, 0, o) : null;
+        int[] s = {stride, stride};
+        int[] p = {padding, padding};
+        int[] d = {dilation, dilation};
+        if (bias) {
+            assertGradients("conv2d", t -> Functional.conv2d(t[0], t[1], t[2], s, p, d, groups), x, weight, b);
+        } else {
+            assertGradients("conv2d", t -> Functional.conv2d(t[0], t[1], null, s, p, d, groups), x, weight);
+        }
+    }
+
+    @Property(tries = 20)
+    void batchNormTrainAndEval(@ForAll @IntRange(min = 1, max = 3) int batch, @ForAll @IntRange(min = 1, max = 3) int c,
+                               @ForAll @IntRange(min = 1, max = 3) int h, @ForAll @IntRange(min = 2, max = 3) int w,
+                               @ForAll boolean affine, @ForAll @IntRange(min = 0, max = 999) int seed) {
+        Tensor x = leaf(seed, 2, 0.5, batch, c, h, w);
+        Tensor weight = affine ? leaf(seed + 1, 0.5, 1, c) : null;
+        Tensor bias = affine ? leaf(seed + 2, 1, 0, c) : null;
+        Tensor mean = Tensor.randn(new Generator(seed + 3), c).to(DType.F64);
+        Tensor var = Tensor.rand(new Generator(seed + 4), c).to(DType.F64).add(0.5);
+        if (affine) {
+            assertGradients("batch_norm train", t -> Functional.batchNorm(t[0], null, null, t[1], t[2], true, 0.1, 1e-5),
+                    x, weight, bias);
+            assertGradients("batch_norm eval", t -> Functional.batchNorm(t[0], mean, var, t[1], t[2], false, 0.1, 1e-5),
+                    x, weight, bias);
+        } else {
+            assertGradients("batch_norm train", t -> Functional.batchNorm(t[0], null, null, null, null, true, 0.1, 1e-5), x);
+            assertGradients("batch_norm eval", t -> Functional.batchNorm(t[0], mean, var, null, null, false, 0.1, 1e-5), x);
+        }
+    }
+
+    @Property(tries = 25)
+    void pooling(@ForAll @IntRange(min = 1, max = 2) int batch, @ForAll @IntRange(min = 1, max = 2) int c,
+                 @ForAll @IntRange(min = 1, max = 4) int kernel, @ForAll @IntRange(min = 1, max = 3) int stride,
+                 @ForAll @IntRange(min = 0, max = 2) int padding, @ForAll @IntRange(min = 0, max = 4) int extra,
+                 @ForAll boolean countIncludePad, @ForAll @IntRange(min = 0, max = 999) int seed) {
+        int pad = Math.min(padding, kernel / 2);
+        int h = kernel + extra;
+        int w = kernel + (extra + 2) % 5;
+        Tensor x = leaf(seed, 1, 0, batch, c, h, w);
+        int[] k = {kernel, kernel};
+        int[] s = {stride, stride};
+        int[] p = {pad, pad};
+        assertGradients("max_pool2d", t -> Functional.maxPool2d(t[0], k, s, p), x);
+        assertGradients("avg_pool2d", t -> Functional.avgPool2d(t[0], k, s, p, countIncludePad), x);
+        assertGradients("adaptive_avg_pool2d", t -> Functional.adaptiveAvgPool2d(t[0], Math.max(1, h / 2), 1 + extra % 3), x);
+        assertGradients("adaptive_avg_pool2d 1x1", t -> Functional.adaptiveAvgPool2d(t[0], 1, 1), x);
+    }
+
+    @Property(tries = 20)
+    void linearAndDropout(@ForAll @IntRange(min = 1, max = 4) int batch, @ForAll @IntRange(min = 1, max = 5) int in,
+                          @ForAll @IntRange(min = 1, max = 4) int out, @ForAll @IntRange(min = 0, max = 999) int seed) {
+        Tensor x = leaf(seed, 1, 0, batch, in);
+        Tensor w = leaf(seed + 1, 1, 0, out, in);
+        Tensor b = leaf(seed + 2, 1, 0, out);
+        assertGradients("linear", t -> Functional.linear(t[0], t[1], t[2]), x, w, b);
+        assertGradients("linear 3-D input", t -> Functional.linear(t[0].reshape(1, batch, in), t[1], null), x, w);
+        assertGradients("dropout", t -> Functional.dropout(t[0], 0.4, true, new Generator(seed)), x);
+    }
+
+    @Property(tries = 20)
+    void softmaxAndLosses(@ForAll @IntRange(min = 1, max = 5) int n, @ForAll @IntRange(min = 2, max = 6) int classes,
+                          @ForAll @IntRange(min = 0, max = 2) int reductionIndex, @ForAll boolean weighted,
+                          @ForAll @IntRange(min = 0, max = 3) int smoothingTenths, @ForAll @IntRange(min = 0, max = 999) int seed) {
+        Tensor logits = leaf(seed, 2, 0, n, classes);
+        long[] labels = new long[n];
+        Generator g = new Generator(seed + 1);
+        for (int i = 0; i < n; i++) {
+            labels[i] = g.nextInt(classes);
+        }
+        Tensor target = Tensor.ofLongs(labels, n);
+        Tensor weight = weighted ? Tensor.rand(new Generator(seed + 2), classes).to(DType.F64).add(0.5) : null;
+        Reduction reduction = Reduction.values()[reductionIndex];
+        double smoothing = smoothingTenths / 10.0;
+        assertGradients("softmax", t -> Functional.softmax(t[0], 1), logits);
+        assertGradients("log_softmax dim 0", t -> Functional.logSoftmax(t[0], 0), logits);
+        assertGradients("cross_entropy", t -> Functional.crossEntropy(t[0], target, weight, smoothing, reduction), logits);
+        assertGradients("nll_loss", t -> Functional.nllLoss(Functional.logSoftmax(t[0], 1), target, weight, reduction),
+                logits);
+    }
+
+    /** conv-bn-relu-conv-bn + shortcut (a strided 1x1 conv-bn when shapes change) + relu, train mode. */
+    @Property(tries = 8)
+    void residualBlockInTrainMode(@ForAll @IntRange(min = 1, max = 2) int stride,
+                                  @ForAll @IntRange(min = 0, max = 999) int seed) {
+        int c = 2;
+        int out = stride == 1 ? 2 : 3;
+        Tensor x = leaf(seed, 1, 0, 2, c, 5, 5);
+        Tensor w1 = leaf(seed + 1, 0.5, 0, out, c, 3, 3);
+        Tensor w2 = leaf(seed + 2, 0.5, 0, out, out, 3, 3);
+        Tensor g1 = leaf(seed + 3, 0.3, 1, out);
+        Tensor b1 = leaf(seed + 4, 0.3, 0, out);
+        Tensor g2 = leaf(seed + 5, 0.3, 1, out);
+        Tensor b2 = leaf(seed + 6, 0.3, 0, out);
+        Tensor wd = leaf(seed + 7, 0.5, 0, out, c, 1, 1);
+        int[] one = {1, 1};
+        int[] zero = {0, 0};
+        int[] s = {stride, stride};
+        assertGradients("residual block", t -> {
+            Tensor h = Functional.conv2d(t[0], t[1], null, s, one, one, 1);
+            h = Functional.batchNorm(h, null, null, t[3], t[4], true, 0.1, 1e-5).relu();
+            h = Functional.conv2d(h, t[2], null, one, one, one, 1);
+            h = Functional.batchNorm(h, null, null, t[5], t[6], true, 0.1, 1e-5);
+            Tensor shortcut = stride == 1 ? t[0]
+                    : Functional.batchNorm(Functional.conv2d(t[0], t[7], null, s, zero, one, 1), null, null, null, null,
+                            true, 0.1, 1e-5);
+            return h.add(shortcut).relu();
+        }, x, w1, w2, g1, b1, g2, b2, wd);
+    }
+}
