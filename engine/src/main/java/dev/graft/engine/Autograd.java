@@ -34,7 +34,7 @@ final class Autograd {
             root.accumulateGrad(seed);
             return;
         }
-        try (var g = NoGrad.enter()) {
+        try (var _ = NoGrad.enter()) {
             run(root, seed);
         }
     }

@@ -9,11 +9,11 @@ public record ConvGeometry(int n, int c, int h, int w, int outC, int kh, int kw,
                            int strideH, int strideW, int padH, int padW, int dilH, int dilW, int groups) {
 
     public int outH() {
-        return (h + 2 * padH - dilH * (kh - 1) - 1) / strideH + 1;
+        return Math.floorDiv(h + 2 * padH - dilH * (kh - 1) - 1, strideH) + 1;
     }
 
     public int outW() {
-        return (w + 2 * padW - dilW * (kw - 1) - 1) / strideW + 1;
+        return Math.floorDiv(w + 2 * padW - dilW * (kw - 1) - 1, strideW) + 1;
     }
 
     /** Input channels seen by one group. */

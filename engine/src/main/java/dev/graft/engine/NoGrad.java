@@ -2,7 +2,7 @@ package dev.graft.engine;
 
 /**
  * A scope in which operations record no autograd history (inference, optimizer updates, statistics):
- * {@code try (var g = NoGrad.enter()) { … }}. Scopes nest; the mode is per thread.
+ * {@code try (var _ = NoGrad.enter()) { … }}. Scopes nest; the mode is per thread.
  */
 public final class NoGrad implements AutoCloseable {
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);

@@ -7,11 +7,11 @@ package dev.graft.engine;
 public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW, int padH, int padW) {
 
     public int outH() {
-        return (h + 2 * padH - kh) / strideH + 1;
+        return Math.floorDiv(h + 2 * padH - kh, strideH) + 1;
     }
 
     public int outW() {
-        return (w + 2 * padW - kw) / strideW + 1;
+        return Math.floorDiv(w + 2 * padW - kw, strideW) + 1;
     }
 
     public int[] outputShape() {

@@ -67,6 +67,10 @@ class BadInputTest {
                 "avg_pool2d", "stride", "[2, 0]");
         rejects(() -> Functional.maxPool2d(Tensor.zeros(1, 1, 4, 4), new int[] {2, 2}, null, new int[] {2, 2}),
                 "max_pool2d", "padding", "half the kernel");
+        rejects(() -> Functional.maxPool2d(Tensor.zeros(1, 1, 2, 2), new int[] {3, 3}, null, ZERO), "max_pool2d",
+                "smaller than the kernel");
+        rejects(() -> Functional.conv2d(Tensor.zeros(1, 1, 6, 6), Tensor.zeros(1, 1, 3, 3), null, new int[] {2, 2}, ZERO,
+                new int[] {3, 3}, 1), "conv2d", "smaller than the dilated kernel");
         rejects(() -> Functional.adaptiveAvgPool2d(Tensor.zeros(1, 1, 4, 4), 0, 2), "adaptive_avg_pool2d", "[0, 2]");
         rejects(() -> Tensor.zeros(6).reshape(-2, 3), "reshape", "-2");
         rejects(() -> Tensor.zeros(6).slice(0, 0, 6, 0), "slice", "step");

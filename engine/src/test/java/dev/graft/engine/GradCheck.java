@@ -61,7 +61,7 @@ final class GradCheck {
         double[] moved = base.clone();
         moved[element] += delta;
         inputs[which].copyFrom(Tensor.of(moved, inputs[which].shape()));
-        try (var g = NoGrad.enter()) {
+        try (var _ = NoGrad.enter()) {
             return f.apply(inputs).mul(weights).sum().item();
         }
     }

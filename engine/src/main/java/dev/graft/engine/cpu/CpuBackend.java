@@ -74,6 +74,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        if (!(src.storage() instanceof CpuStorage)) {
+            throw new IllegalArgumentException("copy: source tensor " + java.util.Arrays.toString(src.shape())
+                    + " lives on backend " + src.backend().name() + "; move it to the CPU first");
+        }
         ElementwiseKernels.copy(src, dst);
     }
 
