@@ -1,2 +1,5 @@
-/** ResNet families, preprocessing, datasets, training strategies, the graft CLI; filled by the models issue. */
+/**
+ * Model catalogue: {@link dev.graft.models.ModelRegistry} builds the ResNet families of
+ * {@link dev.graft.models.resnet} by name and gives each its {@link dev.graft.models.Preprocessing}.
+ */
 package dev.graft.models;
