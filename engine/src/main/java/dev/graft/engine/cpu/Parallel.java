@@ -7,9 +7,19 @@ import java.util.function.IntConsumer;
 /**
  * Parallel loops for the CPU kernels. Work is split into contiguous index ranges so that each task touches
  * a compact block of memory; ranges smaller than {@code grain} run on the calling thread.
+ *
+ * <p>The kernels own a pool sized to every core (system property {@code graft.threads} overrides it): the
+ * common pool keeps one core free for the caller, which halves throughput on a two-core machine.
  */
 public final class Parallel {
-    private static final ForkJoinPool POOL = ForkJoinPool.commonPool();
+    private static final ForkJoinPool POOL = new ForkJoinPool(
+            Math.max(1, Integer.getInteger("graft.threads", Runtime.getRuntime().availableProcessors())),
+            pool -> {
+                var worker = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                worker.setDaemon(true);
+                worker.setName("graft-cpu-" + worker.getPoolIndex());
+                return worker;
+            }, null, false);
 
     private Parallel() {
     }
@@ -35,7 +45,7 @@ public final class Parallel {
         }
         int g = Math.max(1, grain);
         int tasks = Math.min(threads() * 4, (n + g - 1) / g);
-        if (tasks <= 1 || ForkJoinPool.getCommonPoolParallelism() <= 1) {
+        if (tasks <= 1 || threads() <= 1) {
             body.run(0, n);
             return;
         }

@@ -1,0 +1,144 @@
+package dev.graft.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.graft.engine.ConvGeometry;
+import dev.graft.engine.Shape;
+import java.util.SplittableRandom;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/** The F32 im2col/GEMM conv2d kernels against the direct-loop F64 reference on identical data. */
+class Conv2dKernelsTest {
+    private static final double REL_TOL = 1e-4;
+
+    @Property(tries = 200)
+    void matchesReferenceOnRandomGeometries(
+            @ForAll @IntRange(min = 1, max = 3) int batch,
+            @ForAll @IntRange(min = 1, max = 3) int groups,
+            @ForAll boolean depthwise,
+            @ForAll @IntRange(min = 1, max = 4) int inPerGroup,
+            @ForAll @IntRange(min = 1, max = 3) int outPerGroup,
+            @ForAll @IntRange(min = 1, max = 13) int h,
+            @ForAll @IntRange(min = 1, max = 13) int w,
+            @ForAll @IntRange(min = 0, max = 3) int kernelH,
+            @ForAll @IntRange(min = 0, max = 3) int kernelW,
+            @ForAll @IntRange(min = 1, max = 2) int strideH,
+            @ForAll @IntRange(min = 1, max = 2) int strideW,
+            @ForAll @IntRange(min = 0, max = 3) int padH,
+            @ForAll @IntRange(min = 0, max = 3) int padW,
+            @ForAll @IntRange(min = 1, max = 2) int dilH,
+            @ForAll @IntRange(min = 1, max = 2) int dilW,
+            @ForAll boolean withBias,
+            @ForAll @IntRange(min = 1, max = 3) int threads) {
+        int kh = 2 * kernelH + 1;
+        int kw = 2 * kernelW + 1;
+        // Depthwise: one group per input channel. Spatial sizes grow just enough for the dilated kernel to fit.
+        int c = groups * inPerGroup;
+        int g = depthwise ? c : groups;
+        int outC = g * outPerGroup;
+        int hh = Math.max(h, dilH * (kh - 1) + 1 - 2 * padH);
+        int ww = Math.max(w, dilW * (kw - 1) + 1 - 2 * padW);
+        ConvGeometry geo = ConvGeometry.of(new int[] {batch, c, hh, ww}, new int[] {outC, c / g, kh, kw},
+                new int[] {strideH, strideW}, new int[] {padH, padW}, new int[] {dilH, dilW}, g);
+        checkAgainstReference(geo, withBias, threads, 17L * batch + 31L * hh + ww + kh);
+    }
+
+    /** The shortcut that skips im2col, with groups; dilation must not matter for a 1x1 kernel. */
+    @Test
+    void pointwiseConvolutionSkipsIm2colCorrectly() {
+        checkAgainstReference(geometry(2, 6, 5, 7, 4, 1, 1, 1, 0, 1, 1), true, 1, 1);
+        checkAgainstReference(geometry(3, 6, 4, 3, 9, 1, 1, 1, 0, 2, 3), false, 2, 2);
+        checkAgainstReference(geometry(1, 5, 9, 9, 10, 1, 1, 2, 0, 1, 1), true, 2, 3);
+    }
+
+    @Test
+    void depthwiseAndResNetLikeShapes() {
+        checkAgainstReference(geometry(2, 8, 9, 9, 8, 3, 3, 1, 1, 1, 8), true, 2, 4);
+        checkAgainstReference(geometry(2, 4, 11, 11, 8, 3, 3, 2, 1, 1, 4), false, 3, 5);
+        checkAgainstReference(geometry(1, 3, 23, 23, 8, 7, 7, 2, 3, 1, 1), true, 2, 6);
+    }
+
+    /**
+     * Per-image work above the small-work threshold with batch sizes that do not divide over the threads, so the
+     * images run one by one and the GEMMs (and the im2col/col2im passes) are split instead.
+     */
+    @Test
+    void largeImagesUseParallelGemm() {
+        checkAgainstReference(geometry(1, 32, 20, 20, 64, 3, 3, 1, 1, 1, 1), true, 2, 7);
+        checkAgainstReference(geometry(4, 16, 19, 19, 96, 3, 3, 1, 1, 1, 1), false, 3, 8);
+        checkAgainstReference(geometry(1, 96, 14, 14, 256, 1, 1, 1, 0, 1, 1), false, 2, 9);
+    }
+
+    @Test
+    void rejectsArraysThatDoNotMatchTheGeometry() {
+        ConvGeometry g = geometry(1, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Conv2dKernels.forward(new float[31], new float[54], null, g));
+        assertEquals("conv2d forward: input has 31 elements, expected 32 for shape [1, 2, 4, 4]", e.getMessage());
+        var bias = assertThrows(IllegalArgumentException.class,
+                () -> Conv2dKernels.forward(new float[32], new float[54], new float[2], g));
+        assertTrue(bias.getMessage().contains("bias has 2 elements, expected 3"), bias.getMessage());
+        var gw = assertThrows(IllegalArgumentException.class,
+                () -> Conv2dKernels.backwardWeight(new float[47], new float[32], g));
+        assertTrue(gw.getMessage().startsWith("conv2d backwardWeight: gradOut has 47 elements"), gw.getMessage());
+    }
+
+    private static ConvGeometry geometry(int n, int c, int h, int w, int outC, int kh, int kw, int stride, int pad,
+                                         int dil, int groups) {
+        return ConvGeometry.of(new int[] {n, c, h, w}, new int[] {outC, c / groups, kh, kw},
+                new int[] {stride, stride}, new int[] {pad, pad}, new int[] {dil, dil}, groups);
+    }
+
+    /** Forward, backwardInput and backwardWeight in F32 against the F64 reference, fed the same float values. */
+    private static void checkAgainstReference(ConvGeometry g, boolean withBias, int threads, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = randomFloats(rnd, Shape.numel(g.inputShape()));
+        float[] w = randomFloats(rnd, Shape.numel(g.weightShape()));
+        float[] bias = withBias ? randomFloats(rnd, g.outC()) : null;
+        float[] gy = randomFloats(rnd, Shape.numel(g.outputShape()));
+        String where = g + " bias=" + withBias + " threads=" + threads;
+
+        assertClose("forward " + where, ReferenceConv2d.forward(widen(x), widen(w), bias == null ? null : widen(bias), g),
+                Conv2dKernels.forward(x, w, bias, g, threads));
+        assertClose("backwardInput " + where, ReferenceConv2d.backwardInput(widen(gy), widen(w), g),
+                Conv2dKernels.backwardInput(gy, w, g, threads));
+        assertClose("backwardWeight " + where, ReferenceConv2d.backwardWeight(widen(gy), widen(x), g),
+                Conv2dKernels.backwardWeight(gy, x, g, threads));
+    }
+
+    private static void assertClose(String what, double[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        double scale = 0;
+        for (double v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        double tol = REL_TOL * Math.max(scale, 1e-6);
+        for (int i = 0; i < expected.length; i++) {
+            if (Math.abs(expected[i] - actual[i]) > tol) {
+                assertEquals(expected[i], actual[i], tol, what + ": element " + i + " of " + expected.length
+                        + " (max magnitude " + scale + ")");
+            }
+        }
+    }
+
+    private static float[] randomFloats(SplittableRandom rnd, int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        return v;
+    }
+
+    private static double[] widen(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+}
