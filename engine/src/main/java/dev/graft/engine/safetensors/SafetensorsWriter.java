@@ -3,18 +3,14 @@ package dev.graft.engine.safetensors;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.graft.engine.Tensor;
+import dev.graft.engine.io.AtomicFile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +23,6 @@ import java.util.Objects;
  */
 public final class SafetensorsWriter {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final int CHUNK_BYTES = 1 << 20;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private SafetensorsWriter() {
     }
@@ -66,13 +60,12 @@ public final class SafetensorsWriter {
             }
         }
         byte[] header = header(entries, meta);
-        replaceAtomically(path, channel -> {
-            ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.putLong(header.length).flip();
-            writeFully(channel, buffer);
-            writeFully(channel, ByteBuffer.wrap(header));
+        AtomicFile.replace(path, channel -> {
+            AtomicFile.writeFully(channel, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0, header.length));
+            AtomicFile.writeFully(channel, ByteBuffer.wrap(header));
             for (Map.Entry<String, Tensor> e : entries) {
-                writeData(channel, buffer, e.getValue());
+                AtomicFile.writeLittleEndian(channel, e.getValue());
             }
         });
     }
@@ -118,84 +111,5 @@ public final class SafetensorsWriter {
             out.write(' ');
         }
         return out.toByteArray();
-    }
-
-    /** Streams the tensor's elements, little-endian, through {@code buffer} in chunks. */
-    private static void writeData(FileChannel channel, ByteBuffer buffer, Tensor t) throws IOException {
-        int width = t.dtype().byteSize();
-        int perChunk = buffer.capacity() / width;
-        switch (t.dtype()) {
-            case F32 -> {
-                float[] v = t.toFloatArray();
-                for (int i = 0; i < v.length; i += perChunk) {
-                    int n = Math.min(perChunk, v.length - i);
-                    buffer.clear().asFloatBuffer().put(v, i, n);
-                    writeFully(channel, buffer.limit(n * width));
-                }
-            }
-            case F64 -> {
-                double[] v = t.toDoubleArray();
-                for (int i = 0; i < v.length; i += perChunk) {
-                    int n = Math.min(perChunk, v.length - i);
-                    buffer.clear().asDoubleBuffer().put(v, i, n);
-                    writeFully(channel, buffer.limit(n * width));
-                }
-            }
-            case I64 -> {
-                long[] v = t.toLongArray();
-                for (int i = 0; i < v.length; i += perChunk) {
-                    int n = Math.min(perChunk, v.length - i);
-                    buffer.clear().asLongBuffer().put(v, i, n);
-                    writeFully(channel, buffer.limit(n * width));
-                }
-            }
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-    }
-
-    private interface Body {
-        void write(FileChannel channel) throws IOException;
-    }
-
-    /** Temp file in the target's directory, forced to disk, then renamed over the target in one step. */
-    private static void replaceAtomically(Path target, Body body) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Path temp = dir.resolve("." + absolute.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36)
-                + ".tmp");
-        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            try (channel) {
-                body.write(channel);
-                channel.force(true);
-            }
-            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (Throwable t) {
-            deleteQuietly(temp, t);
-            throw t;
-        }
-        syncDirectory(dir);
-    }
-
-    private static void deleteQuietly(Path temp, Throwable failure) {
-        try {
-            Files.deleteIfExists(temp);
-        } catch (IOException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    /** Makes the rename itself durable where the platform allows opening a directory (POSIX); best effort. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Not supported on every platform (e.g. Windows); the file itself is already on disk.
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.graft.weights.npy;
 import dev.graft.engine.DType;
 import dev.graft.engine.Storage;
 import dev.graft.engine.Tensor;
+import dev.graft.engine.io.AtomicFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,11 +12,8 @@ import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.function.Function;
@@ -41,7 +39,6 @@ public final class Npy {
     /** The most elements a graft tensor holds (see {@code Shape.numel}). */
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final int CHUNK_BYTES = 1 << 20;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Npy() {
     }
@@ -445,9 +442,9 @@ public final class Npy {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + tuple(shape) + ", }"
                 + (shape.length == 0 ? "" : " ".repeat(GROWTH_AXIS_MAX_DIGITS - String.valueOf(shape[0]).length()));
         byte[] header = wrapHeader(dict.getBytes(StandardCharsets.ISO_8859_1));
-        replaceAtomically(path, channel -> {
-            writeFully(channel, ByteBuffer.wrap(header));
-            writeData(channel, tensor);
+        AtomicFile.replace(path, channel -> {
+            AtomicFile.writeFully(channel, ByteBuffer.wrap(header));
+            AtomicFile.writeLittleEndian(channel, tensor);
         });
     }
 
@@ -474,76 +471,6 @@ public final class Npy {
             out.put((byte) ' ');
         }
         return out.put((byte) '\n').array();
-    }
-
-    private static void writeData(FileChannel channel, Tensor t) throws IOException {
-        int width = t.dtype().byteSize();
-        int perChunk = CHUNK_BYTES / width;
-        ByteBuffer buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.dtype()) {
-            case F32 -> {
-                float[] v = t.toFloatArray();
-                for (int i = 0; i < v.length; i += perChunk) {
-                    int n = Math.min(perChunk, v.length - i);
-                    buffer.clear().asFloatBuffer().put(v, i, n);
-                    writeFully(channel, buffer.limit(n * width));
-                }
-            }
-            case F64 -> {
-                double[] v = t.toDoubleArray();
-                for (int i = 0; i < v.length; i += perChunk) {
-                    int n = Math.min(perChunk, v.length - i);
-                    buffer.clear().asDoubleBuffer().put(v, i, n);
-                    writeFully(channel, buffer.limit(n * width));
-                }
-            }
-            case I64 -> {
-                long[] v = t.toLongArray();
-                for (int i = 0; i < v.length; i += perChunk) {
-                    int n = Math.min(perChunk, v.length - i);
-                    buffer.clear().asLongBuffer().put(v, i, n);
-                    writeFully(channel, buffer.limit(n * width));
-                }
-            }
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-    }
-
-    private interface Body {
-        void write(FileChannel channel) throws IOException;
-    }
-
-    /** Temp file in the target's directory, forced to disk, then renamed over the target in one step. */
-    private static void replaceAtomically(Path target, Body body) throws IOException {
-        Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Path temp = dir.resolve("." + absolute.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36)
-                + ".tmp");
-        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            try (channel) {
-                body.write(channel);
-                channel.force(true);
-            }
-            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (Throwable t) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException e) {
-                t.addSuppressed(e);
-            }
-            throw t;
-        }
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true); // makes the rename durable on POSIX
-        } catch (IOException e) {
-            // Directories cannot be opened everywhere (e.g. Windows); the file itself is already on disk.
-        }
     }
 
     /** Python's tuple notation: {@code ()}, {@code (3,)}, {@code (3, 4)}. */
