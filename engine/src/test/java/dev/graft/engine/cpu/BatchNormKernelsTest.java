@@ -3,11 +3,14 @@ package dev.graft.engine.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static dev.graft.engine.cpu.FiniteDifferences.GRAD_TOL;
+import static dev.graft.engine.cpu.FiniteDifferences.assertGradient;
+import static dev.graft.engine.cpu.FiniteDifferences.gradientError;
+import static dev.graft.engine.cpu.FiniteDifferences.numericGradient;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
-import java.util.function.ToDoubleFunction;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -21,8 +24,6 @@ import org.junit.jupiter.api.Test;
 class BatchNormKernelsTest {
     private static final double EPS = 1e-5;
     private static final double FD_STEP = 1e-6;
-    /** Relative gradient tolerance: loose enough for rounding, tight enough that a wrong gradient fails. */
-    private static final double GRAD_TOL = 1e-6;
 
     @Property(tries = 200)
     void forwardMatchesReference(@ForAll @IntRange(min = 1, max = 3) int batch,
@@ -130,17 +131,17 @@ class BatchNormKernelsTest {
         double[] r = gaussian(rnd, x.length);
 
         Gradients analytic = Gradients.of(r, x, batch, channels, hw, weight, bias);
-        assertGradient(analytic.input, numericGradient(x, v -> loss(r, v, batch, channels, hw, weight, bias)), rnd);
-        assertGradient(analytic.bias, numericGradient(new double[channels],
+        assertGradient(analytic.input, numericGradient(x, FD_STEP, v -> loss(r, v, batch, channels, hw, weight, bias)), rnd);
+        assertGradient(analytic.bias, numericGradient(new double[channels], FD_STEP,
                 v -> loss(r, x, batch, channels, hw, weight, add(bias, v))), rnd);
         if (affine) {
-            assertGradient(analytic.weight, numericGradient(weight, v -> loss(r, x, batch, channels, hw, v, bias)),
+            assertGradient(analytic.weight, numericGradient(weight, FD_STEP, v -> loss(r, x, batch, channels, hw, v, bias)),
                     rnd);
         } else {
             // Without a weight the weight gradient is the one of a weight fixed at 1.
             double[] ones = new double[channels];
             Arrays.fill(ones, 1);
-            assertGradient(analytic.weight, numericGradient(ones, v -> loss(r, x, batch, channels, hw, v, null)),
+            assertGradient(analytic.weight, numericGradient(ones, FD_STEP, v -> loss(r, x, batch, channels, hw, v, null)),
                     rnd);
         }
     }
@@ -156,7 +157,7 @@ class BatchNormKernelsTest {
         double[] weight = gaussian(rnd, channels);
         double[] r = gaussian(rnd, x.length);
         Gradients analytic = Gradients.of(r, x, batch, channels, hw, weight, null);
-        double[] numeric = numericGradient(x, v -> loss(r, v, batch, channels, hw, weight, null));
+        double[] numeric = numericGradient(x, FD_STEP, v -> loss(r, v, batch, channels, hw, weight, null));
         assertTrue(gradientError(analytic.input, numeric) <= GRAD_TOL);
 
         double[] frozen = new double[x.length];
@@ -303,44 +304,6 @@ class BatchNormKernelsTest {
             s += r[i] * out[i];
         }
         return s;
-    }
-
-    private static double[] numericGradient(double[] x, ToDoubleFunction<double[]> loss) {
-        double[] grad = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            double saved = x[i];
-            x[i] = saved + FD_STEP;
-            double up = loss.applyAsDouble(x);
-            x[i] = saved - FD_STEP;
-            double down = loss.applyAsDouble(x);
-            x[i] = saved;
-            grad[i] = (up - down) / (2 * FD_STEP);
-        }
-        return grad;
-    }
-
-    /** Largest deviation, relative to the gradient's scale (at least 1). */
-    private static double gradientError(double[] analytic, double[] numeric) {
-        double scale = 1;
-        double worst = 0;
-        for (int i = 0; i < numeric.length; i++) {
-            scale = Math.max(scale, Math.abs(numeric[i]));
-            worst = Math.max(worst, Math.abs(analytic[i] - numeric[i]));
-        }
-        return worst / scale;
-    }
-
-    /** Asserts agreement, then that the same comparison rejects the gradient with one element off by 10x tol. */
-    private static void assertGradient(double[] analytic, double[] numeric, Random rnd) {
-        double error = gradientError(analytic, numeric);
-        assertTrue(error <= GRAD_TOL, "gradient error " + error);
-        double scale = 1;
-        for (double v : numeric) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        double[] wrong = analytic.clone();
-        wrong[rnd.nextInt(wrong.length)] += 10 * GRAD_TOL * scale;
-        assertTrue(gradientError(wrong, numeric) > GRAD_TOL, "the check missed a wrong gradient");
     }
 
     private static void assertClose(double[] expected, double[] actual, double tol) {

@@ -3,12 +3,15 @@ package dev.graft.engine.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static dev.graft.engine.cpu.FiniteDifferences.GRAD_TOL;
+import static dev.graft.engine.cpu.FiniteDifferences.assertGradient;
+import static dev.graft.engine.cpu.FiniteDifferences.gradientError;
+import static dev.graft.engine.cpu.FiniteDifferences.numericGradient;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.graft.engine.PoolGeometry;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.function.ToDoubleFunction;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -21,8 +24,6 @@ import org.junit.jupiter.api.Test;
 class PoolKernelsTest {
     /** Central-difference step; max-pool inputs are spaced far wider so no perturbation changes an argmax. */
     private static final double FD_STEP = 1e-4;
-    /** Relative gradient tolerance: loose enough for rounding, tight enough that a wrong gradient fails. */
-    private static final double GRAD_TOL = 1e-6;
 
     // ---- forward against the references -------------------------------------------------------------------
 
@@ -133,7 +134,7 @@ class PoolKernelsTest {
         int[] idx = new int[outputs(g)];
         PoolKernels.maxPool2d(x, g, idx);
         double[] analytic = PoolKernels.maxPool2dBackward(r, idx, g);
-        double[] numeric = numericGradient(x, v -> dot(r, PoolKernels.maxPool2d(v, g, new int[outputs(g)])));
+        double[] numeric = numericGradient(x, FD_STEP, v -> dot(r, PoolKernels.maxPool2d(v, g, new int[outputs(g)])));
         assertGradient(analytic, numeric, rnd);
     }
 
@@ -150,7 +151,7 @@ class PoolKernelsTest {
         double[] x = gaussian(rnd, numel(g));
         double[] r = gaussian(rnd, outputs(g));
         double[] analytic = PoolKernels.avgPool2dBackward(r, g, countIncludePad);
-        double[] numeric = numericGradient(x, v -> dot(r, PoolKernels.avgPool2d(v, g, countIncludePad)));
+        double[] numeric = numericGradient(x, FD_STEP, v -> dot(r, PoolKernels.avgPool2d(v, g, countIncludePad)));
         assertGradient(analytic, numeric, rnd);
     }
 
@@ -164,7 +165,7 @@ class PoolKernelsTest {
         double[] x = gaussian(rnd, batch * channels * h * w);
         double[] r = gaussian(rnd, batch * channels * outH * outW);
         double[] analytic = PoolKernels.adaptiveAvgPool2dBackward(r, batch, channels, h, w, outH, outW);
-        double[] numeric = numericGradient(x,
+        double[] numeric = numericGradient(x, FD_STEP,
                 v -> dot(r, PoolKernels.adaptiveAvgPool2d(v, batch, channels, h, w, outH, outW)));
         assertGradient(analytic, numeric, rnd);
     }
@@ -177,7 +178,7 @@ class PoolKernelsTest {
         Random rnd = new Random(7);
         double[] x = gaussian(rnd, numel(g));
         double[] r = gaussian(rnd, outputs(g));
-        double[] numeric = numericGradient(x, v -> dot(r, PoolKernels.avgPool2d(v, g, true)));
+        double[] numeric = numericGradient(x, FD_STEP, v -> dot(r, PoolKernels.avgPool2d(v, g, true)));
         assertTrue(gradientError(PoolKernels.avgPool2dBackward(r, g, true), numeric) <= GRAD_TOL);
         assertTrue(gradientError(PoolKernels.avgPool2dBackward(r, g, false), numeric) > GRAD_TOL);
     }
@@ -367,44 +368,6 @@ class PoolKernelsTest {
 
     private static int outputs(PoolGeometry g) {
         return g.n() * g.c() * g.outH() * g.outW();
-    }
-
-    private static double[] numericGradient(double[] x, ToDoubleFunction<double[]> loss) {
-        double[] grad = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            double saved = x[i];
-            x[i] = saved + FD_STEP;
-            double up = loss.applyAsDouble(x);
-            x[i] = saved - FD_STEP;
-            double down = loss.applyAsDouble(x);
-            x[i] = saved;
-            grad[i] = (up - down) / (2 * FD_STEP);
-        }
-        return grad;
-    }
-
-    /** Largest deviation, relative to the gradient's scale (at least 1). */
-    private static double gradientError(double[] analytic, double[] numeric) {
-        double scale = 1;
-        double worst = 0;
-        for (int i = 0; i < numeric.length; i++) {
-            scale = Math.max(scale, Math.abs(numeric[i]));
-            worst = Math.max(worst, Math.abs(analytic[i] - numeric[i]));
-        }
-        return worst / scale;
-    }
-
-    /** Asserts agreement, then that the same comparison rejects the gradient with one element off by 10x tol. */
-    private static void assertGradient(double[] analytic, double[] numeric, Random rnd) {
-        double error = gradientError(analytic, numeric);
-        assertTrue(error <= GRAD_TOL, "gradient error " + error);
-        double scale = 1;
-        for (double v : numeric) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        double[] wrong = analytic.clone();
-        wrong[rnd.nextInt(wrong.length)] += 10 * GRAD_TOL * scale;
-        assertTrue(gradientError(wrong, numeric) > GRAD_TOL, "the check missed a wrong gradient");
     }
 
     private static void assertClose(double[] expected, double[] actual, double tol) {
