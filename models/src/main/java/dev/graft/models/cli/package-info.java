@@ -1,0 +1,6 @@
+/**
+ * The {@code graft} command ({@link dev.graft.models.cli.GraftCommand}): one executable with a sub-command per
+ * task. Exit codes: 0 on success, 2 for a usage error, 1 for a runtime error; errors are one line on stderr,
+ * {@code graft <command>: reason}, with the stack trace only under {@code --verbose}.
+ */
+package dev.graft.models.cli;
