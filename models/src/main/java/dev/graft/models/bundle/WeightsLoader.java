@@ -13,8 +13,6 @@ import dev.graft.weights.CheckpointFormatException;
 import dev.graft.weights.PytorchCheckpoint;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,9 +41,6 @@ public final class WeightsLoader {
     /** Both ResNet families name their first convolution conv1; its weight gives the input channels. */
     private static final String STEM_WEIGHT = "conv1.weight";
     private static final String DATA_PARALLEL_PREFIX = "module.";
-    /** PytorchCheckpoint parses a byte array, which holds up to 2 GiB. */
-    private static final long MAX_CHECKPOINT_BYTES = Integer.MAX_VALUE - 8;
-    private static final int READ_CHUNK_BYTES = 1 << 20;
 
     private WeightsLoader() {
     }
@@ -89,36 +84,12 @@ public final class WeightsLoader {
             EarlyBuild early = EarlyBuild.start(arch, options.numClasses() != null ? options.numClasses()
                     : arch.defaultNumClasses(), arch.preprocessing().channels());
             // PytorchCheckpoint unwraps the state dict and strips module. prefixes itself.
-            Map<String, Tensor> tensors = PytorchCheckpoint.read(file.toString(), readAll(file)).tensors();
+            Map<String, Tensor> tensors = PytorchCheckpoint.read(file).tensors();
             Map<String, int[]> shapes = new LinkedHashMap<>();
             tensors.forEach((key, t) -> shapes.put(key, t.shape()));
             return build(new Source(file, format, shapes, tensors::get), arch, null, options, early);
         } catch (SafetensorsFormatException | CheckpointFormatException e) {
             throw new WeightsException(e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The bytes of a checkpoint, read 1 MiB at a time: Files.readAllBytes, which PytorchCheckpoint.read(Path)
-     * uses, stages the whole file in a temporary native buffer first and takes ten times as long (0.5 s for
-     * 100 MB).
-     */
-    private static byte[] readAll(Path file) throws IOException, WeightsException {
-        long size = Files.size(file);
-        if (size > MAX_CHECKPOINT_BYTES) {
-            throw new WeightsException(file + ": " + size + " bytes; graft reads PyTorch checkpoints up to 2 GiB");
-        }
-        byte[] bytes = new byte[(int) size];
-        try (InputStream in = Files.newInputStream(file)) {
-            int done = 0;
-            while (done < bytes.length) {
-                int n = in.readNBytes(bytes, done, Math.min(READ_CHUNK_BYTES, bytes.length - done));
-                if (n == 0) {
-                    return Arrays.copyOf(bytes, done); // the file shrank since its size was taken
-                }
-                done += n;
-            }
-            return bytes;
         }
     }
 

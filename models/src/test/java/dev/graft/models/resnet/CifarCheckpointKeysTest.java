@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The public CIFAR checkpoints in {@code graft.assets}/resnet-cifar10 have the keys and shapes of graft's
- * CIFAR ResNets, less the optional BatchNorm counters. Java cannot read their legacy pickle format yet, so the
- * fixture script dumps their key lists; this test checks the dumps came from exactly these files.
+ * CIFAR ResNets, less the optional BatchNorm counters, as PyTorch itself lists them: the fixture script dumps
+ * their key lists and this test checks the dumps came from exactly these files. (Loading the files through
+ * graft's own reader is covered by the parity tests.)
  */
 class CifarCheckpointKeysTest {
 
