@@ -27,7 +27,7 @@ public final class CliFixtures {
     /** A CIFAR ResNet-20 with 3 classes, saved by torch.save in the zip format. */
     public static final String ZIP = "cifar_resnet20_c3.pth";
     /** The same weights in the legacy format, as a checkpoint dict with module. keys and no counters. */
-    public static final String LEGACY = "cifar_resnet20_c3_legacy.th";
+    public static final String LEGACY = "cifar_resnet20_c3_legacy.pt";
     public static final String INPUT = "input.npy";
     public static final String LOGITS = "logits.npy";
     public static final String ARCH = "cifar_resnet20";
