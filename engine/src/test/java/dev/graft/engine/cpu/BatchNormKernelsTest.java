@@ -1,12 +1,14 @@
 package dev.graft.engine.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static dev.graft.engine.cpu.FiniteDifferences.GRAD_TOL;
 import static dev.graft.engine.cpu.FiniteDifferences.assertGradient;
 import static dev.graft.engine.cpu.FiniteDifferences.gradientError;
 import static dev.graft.engine.cpu.FiniteDifferences.numericGradient;
+import static dev.graft.engine.cpu.FloatArrays.narrow;
+import static dev.graft.engine.cpu.FloatArrays.widen;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -354,22 +356,6 @@ class BatchNormKernelsTest {
             }
         }
         return s;
-    }
-
-    private static float[] narrow(double[] x) {
-        float[] f = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            f[i] = (float) x[i];
-        }
-        return f;
-    }
-
-    private static double[] widen(float[] x) {
-        double[] d = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            d[i] = x[i];
-        }
-        return d;
     }
 
     private static double[] widenOrNull(float[] x) {

@@ -1,5 +1,6 @@
 package dev.graft.engine.cpu;
 
+import static dev.graft.engine.cpu.FloatArrays.widen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,13 +133,5 @@ class Conv2dKernelsTest {
             v[i] = (float) rnd.nextDouble(-1, 1);
         }
         return v;
-    }
-
-    private static double[] widen(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            d[i] = v[i];
-        }
-        return d;
     }
 }
