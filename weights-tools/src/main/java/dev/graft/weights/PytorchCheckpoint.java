@@ -32,7 +32,6 @@ public final class PytorchCheckpoint {
     /** Which serialization a file used. */
     public enum Format { ZIP, LEGACY }
 
-    private static final String DATA_PARALLEL_PREFIX = "module.";
     private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private final Format format;
@@ -91,12 +90,10 @@ public final class PytorchCheckpoint {
         if (specs.isEmpty()) {
             throw new CheckpointFormatException(name + ": no tensors in the state dict (keys " + keys(stateDict) + ")");
         }
-        boolean strip = specs.keySet().stream().allMatch(k -> k.startsWith(DATA_PARALLEL_PREFIX));
         TensorDecoder decoder = new TensorDecoder(name, pickled.storages(), bytes.length);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, TensorSpec> e : specs.entrySet()) {
-            String key = strip ? e.getKey().substring(DATA_PARALLEL_PREFIX.length()) : e.getKey();
-            tensors.put(key, decoder.decode(e.getKey(), e.getValue()));
+        for (Map.Entry<String, String> e : DataParallelKeys.strip(specs.keySet()).entrySet()) {
+            tensors.put(e.getKey(), decoder.decode(e.getValue(), specs.get(e.getValue())));
         }
         return new PytorchCheckpoint(format, tensors, extras);
     }

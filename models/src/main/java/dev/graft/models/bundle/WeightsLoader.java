@@ -10,6 +10,7 @@ import dev.graft.models.Architecture;
 import dev.graft.models.ModelRegistry;
 import dev.graft.models.resnet.StagedNetwork;
 import dev.graft.weights.CheckpointFormatException;
+import dev.graft.weights.DataParallelKeys;
 import dev.graft.weights.PytorchCheckpoint;
 
 import java.io.IOException;
@@ -40,7 +41,6 @@ public final class WeightsLoader {
     private static final long INIT_SEED = 0;
     /** Both ResNet families name their first convolution conv1; its weight gives the input channels. */
     private static final String STEM_WEIGHT = "conv1.weight";
-    private static final String DATA_PARALLEL_PREFIX = "module.";
 
     private WeightsLoader() {
     }
@@ -70,7 +70,7 @@ public final class WeightsLoader {
                     BundleMetadata bundle = BundleMetadata.isBundle(st.metadata())
                             ? BundleMetadata.fromMap(file, st.metadata()) : null;
                     Architecture arch = architecture(file, format, bundle, options);
-                    Map<String, String> stored = mapKeys(st.names());
+                    Map<String, String> stored = DataParallelKeys.strip(st.names());
                     Map<String, int[]> shapes = new LinkedHashMap<>();
                     stored.forEach((key, name) -> shapes.put(key, st.info(name).shape()));
                     // Tensors are copied out of the mapping one at a time, straight into the network.
@@ -91,14 +91,6 @@ public final class WeightsLoader {
         } catch (SafetensorsFormatException | CheckpointFormatException e) {
             throw new WeightsException(e.getMessage(), e);
         }
-    }
-
-    /** Mapped key → stored name: DataParallel's prefix goes when every key has it, as torch's loaders do. */
-    private static Map<String, String> mapKeys(List<String> names) {
-        boolean strip = !names.isEmpty() && names.stream().allMatch(n -> n.startsWith(DATA_PARALLEL_PREFIX));
-        Map<String, String> keys = new LinkedHashMap<>();
-        names.forEach(n -> keys.put(strip ? n.substring(DATA_PARALLEL_PREFIX.length()) : n, n));
-        return keys;
     }
 
     /** @param early a network being built for a guessed shape, or null */
