@@ -8,6 +8,7 @@ import net.jqwik.api.constraints.IntRange;
 import static dev.graft.engine.GradCheck.assertGradients;
 import static dev.graft.engine.GradCheck.awayFromZero;
 import static dev.graft.engine.GradCheck.leaf;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * Finite-difference checks (F64) of every differentiable tensor op: elementwise with broadcasting,
@@ -124,6 +125,23 @@ class TensorGradientProperties {
         assertGradients("flatten", t -> t[0].flatten(1), x);
         Tensor col = leaf(seed + 1, 1, 0, d0, 1, d2);
         assertGradients("expand", t -> t[0].expand(3, d0, d1, d2).mul(t[0].expand(3, d0, d1, d2)), col);
+    }
+
+    /** Steps that do not divide the remaining length, from the first element and from the second. */
+    @Example
+    void sliceWithStepsTwoAndThreeOnSizeFive() {
+        Tensor r = Tensor.arange(5);
+        assertArrayEquals(new double[] {0, 2, 4}, r.slice(0, 0, 5, 2).toDoubleArray());
+        assertArrayEquals(new double[] {1, 3}, r.slice(0, 1, 5, 2).toDoubleArray());
+        assertArrayEquals(new double[] {0, 3}, r.slice(0, 0, 5, 3).toDoubleArray());
+        assertArrayEquals(new double[] {1, 4}, r.slice(0, 1, 5, 3).toDoubleArray());
+        for (int step = 2; step <= 3; step++) {
+            views(2, 3, 5, step, 60 + step);
+            int by = step;
+            Tensor x = leaf(70 + step, 1, 0, 3, 5);
+            assertGradients("slice from 0 by " + step, t -> t[0].slice(1, 0, 5, by).mul(t[0].slice(1, 0, 5, by)), x);
+            assertGradients("slice of dim 0 by " + step, t -> t[0].t().slice(0, 1, 5, by).exp(), x);
+        }
     }
 
     @Property(tries = 20)
