@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Finite-difference checks (F64) of the neural-network ops through {@link Functional}: convolution with
  * stride/padding/dilation/groups, batch norm in both modes, pooling, linear, dropout, softmax and the losses,
- * and a residual block in train mode.
+ * and a residual block in train mode. Each check also hands the op's backward an incoming gradient at an
+ * offset, permuted and broadcast ({@link GradCheck.Seed}), as a transpose, slice or sum after the op does.
  */
 class NnGradientProperties {
 
