@@ -4,8 +4,9 @@ package dev.graft.engine;
  * The compute SPI: everything a device must provide so that {@link Tensor}, autograd and the nn layers run
  * on it. Operations never record autograd history; that is the caller's job. Inputs to the elementwise,
  * copy and reduction groups may be arbitrary strided views (including stride-0 broadcasts); inputs to the
- * matmul, convolution, pooling and normalisation groups are contiguous unless stated otherwise. Every result
- * is a new contiguous tensor on this backend.
+ * matmul, convolution, pooling and normalisation groups are contiguous unless stated otherwise; the incoming
+ * gradient ({@code gradOut}) of their backward methods is dense: contiguous from offset 0 of a storage of exactly
+ * its size, as every result is. Every result is a new contiguous tensor on this backend.
  *
  * <p>The CPU backend lives in {@code dev.graft.engine.cpu}; the CUDA backend in the kernels module.
  */

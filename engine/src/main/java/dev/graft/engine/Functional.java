@@ -24,7 +24,7 @@ public final class Functional {
             }
         }
         Tensor out = x.backend().conv2d(x, weight, bias, g);
-        return Node.record("conv2d", out, grad -> new Tensor[] {
+        return recordKernelOp("conv2d", out, grad -> new Tensor[] {
             x.requiresGrad() ? grad.backend().conv2dBackwardInput(grad, weight, g) : null,
             weight.requiresGrad() ? grad.backend().conv2dBackwardWeight(grad, x, g) : null,
             bias != null && bias.requiresGrad() ? grad.sum(new int[] {0, 2, 3}, false) : null}, x, weight, bias);
@@ -80,7 +80,7 @@ public final class Functional {
             Tensor[] r = x.backend().batchNormTrain(x, weight, bias, runningMean, runningVar, momentum, eps);
             Tensor mean = r[1];
             Tensor invStd = r[2];
-            return Node.record("batch_norm", r[0], g -> g.backend().batchNormBackward(g, x, weight, mean, invStd,
+            return recordKernelOp("batch_norm", r[0], g -> g.backend().batchNormBackward(g, x, weight, mean, invStd,
                     new boolean[] {x.requiresGrad(), weight != null && weight.requiresGrad(),
                         bias != null && bias.requiresGrad()}), x, weight, bias);
         }
@@ -108,7 +108,7 @@ public final class Functional {
         PoolGeometry g = PoolGeometry.of("max_pool2d", x.shapeRef(), kernel, stride == null ? kernel : stride, padding);
         Tensor[] r = x.backend().maxPool2d(x, g);
         Tensor indices = r[1];
-        return Node.record("max_pool2d", r[0], grad -> new Tensor[] {
+        return recordKernelOp("max_pool2d", r[0], grad -> new Tensor[] {
             grad.backend().maxPool2dBackward(grad, indices, g)}, x);
     }
 
@@ -117,7 +117,7 @@ public final class Functional {
         Ops.requireFloating("avg_pool2d", x);
         PoolGeometry g = PoolGeometry.of("avg_pool2d", x.shapeRef(), kernel, stride == null ? kernel : stride, padding);
         Tensor out = x.backend().avgPool2d(x, g, countIncludePad);
-        return Node.record("avg_pool2d", out, grad -> new Tensor[] {
+        return recordKernelOp("avg_pool2d", out, grad -> new Tensor[] {
             grad.backend().avgPool2dBackward(grad, g, countIncludePad)}, x);
     }
 
@@ -134,8 +134,22 @@ public final class Functional {
         }
         int[] inShape = x.shapeRef();
         Tensor out = x.backend().adaptiveAvgPool2d(x, outH, outW);
-        return Node.record("adaptive_avg_pool2d", out, grad -> new Tensor[] {
+        return recordKernelOp("adaptive_avg_pool2d", out, grad -> new Tensor[] {
             grad.backend().adaptiveAvgPool2dBackward(grad, inShape)}, x);
+    }
+
+    /**
+     * Records an op whose backward calls the backend's convolution, pooling or normalisation kernels. The gradient
+     * reaching it may be any view (a transpose, a slice, a stride-0 broadcast from a sum); the backend takes it
+     * dense, so it is made dense here, once, for all of them.
+     */
+    private static Tensor recordKernelOp(String name, Tensor out, Node.Backward backward, Tensor... inputs) {
+        return Node.record(name, out, grad -> backward.apply(dense(grad)), inputs);
+    }
+
+    /** {@code t} when it is contiguous from offset 0 and spans its whole storage, else such a copy. */
+    private static Tensor dense(Tensor t) {
+        return t.isContiguous() && t.offset() == 0 && t.storage().size() == t.numel() ? t : t.contiguousCopy();
     }
 
     // ---------------------------------------------------------------- regularisation

@@ -116,4 +116,20 @@ class BadInputTest {
         rejects(() -> Functional.nllLoss(Tensor.zeros(2, 3, 4), Tensor.ofLongs(new long[] {0, 1}, 2), null,
                 Reduction.SUM), "nll_loss", "2-D", "[2, 3, 4]");
     }
+
+    /** Functional hands the kernels dense gradients; a caller of the backend that does not is told so, not misread. */
+    @Test
+    void backendBackwardRejectsAStridedIncomingGradient() {
+        Backend cpu = Tensor.defaultBackend();
+        PoolGeometry g = PoolGeometry.of("avg_pool2d", new int[] {1, 2, 4, 4}, new int[] {2, 2}, new int[] {2, 2}, ZERO);
+        Tensor transposed = Tensor.ones(1, 2, 2, 2).transpose(2, 3);
+        Tensor shifted = Tensor.ones(3, 2, 2, 2).narrow(0, 1, 1);
+        Tensor broadcast = Tensor.ones(1, 1, 2, 2).expand(1, 2, 2, 2);
+        for (Tensor grad : new Tensor[] {transposed, shifted, broadcast}) {
+            rejects(() -> cpu.avgPool2dBackward(grad, g, true), "avg_pool2d backward", "must be dense",
+                    "strides " + Shape.format(grad.strides()), "offset " + grad.offset());
+        }
+        rejects(() -> cpu.maxPool2dBackward(transposed, Tensor.zeros(DType.I64, 1, 2, 2, 2), g), "max_pool2d backward",
+                "must be dense");
+    }
 }

@@ -1,10 +1,14 @@
 package dev.graft.engine;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 /**
- * Compares autograd gradients with central finite differences in F64. The function's output is reduced to
- * a scalar with fixed random weights, so every output element's gradient path is exercised.
+ * Compares autograd gradients with central finite differences in F64. The function's output is reduced to a
+ * scalar by linear losses with fixed random weights, one per {@link Seed}, so every output element's gradient
+ * path is exercised and the op's backward receives its incoming gradient in each memory layout a real graph
+ * produces: dense, at an offset, permuted and broadcast (stride 0).
  */
 final class GradCheck {
     static final double STEP = 1e-6;
@@ -14,24 +18,111 @@ final class GradCheck {
     private GradCheck() {
     }
 
-    /** The worst disagreement found: which input, which element, analytic and numeric values. */
+    /** How the gradient of the function's output reaches the backward of the op that produced it. */
+    enum Seed {
+        /** sum(out ⊙ W): a dense gradient. */
+        DENSE,
+        /** sum(pad(out, dim 0) ⊙ W): a contiguous view at a non-zero offset into a larger storage. */
+        OFFSET,
+        /**
+         * sum(out.permute(reversed dims) ⊙ W): a permuted view over a storage of exactly its size, which a kernel
+         * reading it as dense gets silently wrong (the same as DENSE for fewer than two dims).
+         */
+        PERMUTED,
+        /** sum(out.sum(largest dim, keepdim) ⊙ W): stride 0 along that dim (the same as DENSE for a scalar). */
+        BROADCAST;
+
+        /** A scalar loss, linear in {@code out}, with weights drawn from {@code seed}. */
+        Function<Tensor, Tensor> loss(int[] outShape, long seed) {
+            Generator g = new Generator(seed);
+            int rank = outShape.length;
+            return switch (this) {
+                case DENSE -> {
+                    Tensor w = weights(g, outShape);
+                    yield out -> out.mul(w).sum();
+                }
+                case OFFSET -> {
+                    int[] shape = rank == 0 ? new int[] {1} : outShape;
+                    int[] padded = shape.clone();
+                    padded[0] += 3;
+                    // pad's pairs run from the last dim backwards: the final pair pads dim 0.
+                    int[] padding = new int[2 * shape.length];
+                    padding[padding.length - 2] = 1;
+                    padding[padding.length - 1] = 2;
+                    Tensor w = weights(g, padded);
+                    yield out -> out.reshape(shape).pad(padding, 0).mul(w).sum();
+                }
+                case PERMUTED -> {
+                    int[] reversed = new int[rank];
+                    for (int i = 0; i < rank; i++) {
+                        reversed[i] = rank - 1 - i;
+                    }
+                    Tensor w = weights(g, outShape).permute(reversed);
+                    yield out -> out.permute(reversed).mul(w).sum();
+                }
+                case BROADCAST -> {
+                    if (rank == 0) {
+                        yield DENSE.loss(outShape, seed);
+                    }
+                    int dim = 0;
+                    for (int i = 1; i < rank; i++) {
+                        dim = outShape[i] > outShape[dim] ? i : dim;
+                    }
+                    int[] kept = outShape.clone();
+                    kept[dim] = 1;
+                    int[] dims = {dim};
+                    Tensor w = weights(g, kept);
+                    yield out -> out.sum(dims, true).mul(w).sum();
+                }
+            };
+        }
+
+        private static Tensor weights(Generator g, int[] shape) {
+            return Tensor.randn(g, shape).to(DType.F64);
+        }
+    }
+
+    /** The worst disagreement found: which seed, input and element, analytic and numeric values. */
     record Result(double worstExcess, String worst) {
         boolean passed() {
             return worstExcess <= 0;
         }
     }
 
-    /** Checks every F64 input that requires grad; {@code f} must be deterministic. */
+    /** Checks every F64 input that requires grad under every {@link Seed}; {@code f} must be deterministic. */
     static Result check(Function<Tensor[], Tensor> f, Tensor... inputs) {
-        Tensor out = f.apply(inputs);
-        if (out.dtype() != DType.F64) {
-            throw new IllegalArgumentException("gradcheck needs an F64 output, got " + out.dtype());
+        return check(f, List.of(Seed.values()), inputs);
+    }
+
+    /**
+     * Checks under the given seeds. The numeric Jacobian is taken once; each seed's numeric gradient is its
+     * product with that loss's effective weights (the loss's gradient with respect to the output).
+     */
+    static Result check(Function<Tensor[], Tensor> f, List<Seed> seeds, Tensor... inputs) {
+        Tensor probe;
+        try (var _ = NoGrad.enter()) {
+            probe = f.apply(inputs);
         }
-        Tensor weights = Tensor.randn(new Generator(out.numel() * 31L + 7), out.shape()).to(DType.F64);
-        for (Tensor in : inputs) {
-            in.zeroGrad();
+        if (probe.dtype() != DType.F64) {
+            throw new IllegalArgumentException("gradcheck needs an F64 output, got " + probe.dtype());
         }
-        out.mul(weights).sum().backward();
+        int[] outShape = probe.shape();
+        double[][] effective = new double[seeds.size()][];
+        double[][][] analytic = new double[seeds.size()][inputs.length][];
+        for (int s = 0; s < seeds.size(); s++) {
+            Function<Tensor, Tensor> loss = seeds.get(s).loss(outShape, probe.numel() * 31L + 7);
+            Tensor at = probe.detach().requiresGrad(true);
+            loss.apply(at).backward();
+            effective[s] = at.grad().toDoubleArray();
+            for (Tensor in : inputs) {
+                in.zeroGrad();
+            }
+            loss.apply(f.apply(inputs)).backward();
+            for (int i = 0; i < inputs.length; i++) {
+                Tensor g = inputs[i].grad();
+                analytic[s][i] = g == null ? new double[inputs[i].numel()] : g.toDoubleArray();
+            }
+        }
         double worstExcess = Double.NEGATIVE_INFINITY;
         String worst = "no input requires grad";
         for (int i = 0; i < inputs.length; i++) {
@@ -39,16 +130,22 @@ final class GradCheck {
             if (!in.requiresGrad()) {
                 continue;
             }
-            double[] analytic = in.grad() == null ? new double[in.numel()] : in.grad().toDoubleArray();
             double[] base = in.toDoubleArray();
             for (int j = 0; j < base.length; j++) {
-                double numeric = (loss(f, inputs, i, base, j, STEP, weights) - loss(f, inputs, i, base, j, -STEP, weights))
-                        / (2 * STEP);
-                double excess = Math.abs(analytic[j] - numeric) - (ABS_TOL + REL_TOL * Math.abs(numeric));
-                if (excess > worstExcess || Double.isNaN(excess)) {
-                    worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
-                    worst = "input " + i + " " + Shape.format(in.shape()) + " element " + j + ": analytic "
-                            + analytic[j] + " numeric " + numeric;
+                double[] plus = output(f, inputs, i, base, j, STEP);
+                double[] minus = output(f, inputs, i, base, j, -STEP);
+                for (int s = 0; s < seeds.size(); s++) {
+                    double numeric = 0;
+                    for (int k = 0; k < plus.length; k++) {
+                        numeric += (plus[k] - minus[k]) / (2 * STEP) * effective[s][k];
+                    }
+                    double a = analytic[s][i][j];
+                    double excess = Math.abs(a - numeric) - (ABS_TOL + REL_TOL * Math.abs(numeric));
+                    if (excess > worstExcess || Double.isNaN(excess)) {
+                        worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
+                        worst = seeds.get(s) + " gradient, input " + i + " " + Shape.format(in.shapeRef()) + " element "
+                                + j + ": analytic " + a + " numeric " + numeric;
+                    }
                 }
             }
             in.copyFrom(Tensor.of(base, in.shape()));
@@ -56,17 +153,18 @@ final class GradCheck {
         return new Result(worstExcess, worst);
     }
 
-    private static double loss(Function<Tensor[], Tensor> f, Tensor[] inputs, int which, double[] base, int element,
-                               double delta, Tensor weights) {
-        double[] moved = base.clone();
+    /** The function's output with element {@code element} of input {@code which} moved by {@code delta}. */
+    private static double[] output(Function<Tensor[], Tensor> f, Tensor[] inputs, int which, double[] base, int element,
+                                   double delta) {
+        double[] moved = Arrays.copyOf(base, base.length);
         moved[element] += delta;
         inputs[which].copyFrom(Tensor.of(moved, inputs[which].shape()));
         try (var _ = NoGrad.enter()) {
-            return f.apply(inputs).mul(weights).sum().item();
+            return f.apply(inputs).toDoubleArray();
         }
     }
 
-    /** Fails with the worst element when any gradient disagrees. */
+    /** Fails with the worst element when any gradient disagrees under any seed. */
     static void assertGradients(String what, Function<Tensor[], Tensor> f, Tensor... inputs) {
         Result r = check(f, inputs);
         if (!r.passed()) {

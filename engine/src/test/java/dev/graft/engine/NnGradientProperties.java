@@ -1,43 +1,84 @@
 package dev.graft.engine;
 
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 import static dev.graft.engine.GradCheck.assertGradients;
 import static dev.graft.engine.GradCheck.leaf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Finite-difference checks (F64) of the neural-network ops through {@link Functional}: convolution with
  * stride/padding/dilation/groups, batch norm in both modes, pooling, linear, dropout, softmax and the losses,
- * and a residual block in train mode.
+ * and a residual block in train mode. Each check also hands the op's backward an incoming gradient at an
+ * offset, permuted and broadcast ({@link GradCheck.Seed}), as a transpose, slice or sum after the op does.
  */
 class NnGradientProperties {
 
+    /** One spatial axis of a convolution: kernel size, stride, padding, dilation, and input beyond the minimum. */
+    record Axis(int kernel, int stride, int padding, int dilation, int extra) {
+        /** The input size: the smallest the dilated kernel fits in after padding, plus {@code extra}. */
+        int size() {
+            return Math.max(1, dilation * (kernel - 1) + 1 - 2 * padding) + extra;
+        }
+    }
+
+    @Provide
+    Arbitrary<Axis> axis() {
+        return Combinators.combine(Arbitraries.of(1, 2, 3, 5), Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(0, 2), Arbitraries.integers().between(1, 2),
+                Arbitraries.integers().between(0, 3)).as(Axis::new);
+    }
+
+    /** Height and width drawn independently: kernel, stride, padding and dilation may all differ between them. */
     @Property(tries = 30)
     void conv2d(@ForAll @IntRange(min = 1, max = 2) int batch, @ForAll @IntRange(min = 1, max = 2) int groups,
                 @ForAll @IntRange(min = 1, max = 2) int inPerGroup, @ForAll @IntRange(min = 1, max = 2) int outPerGroup,
-                @ForAll @IntRange(min = 0, max = 2) int kernelChoice, @ForAll @IntRange(min = 1, max = 2) int stride,
-                @ForAll @IntRange(min = 0, max = 3) int padding, @ForAll @IntRange(min = 1, max = 2) int dilation,
-                @ForAll @IntRange(min = 0, max = 4) int extra, @ForAll boolean bias,
+                @ForAll("axis") Axis height, @ForAll("axis") Axis width, @ForAll boolean bias,
                 @ForAll @IntRange(min = 0, max = 999) int seed) {
-        int k = new int[] {1, 3, 7}[kernelChoice];
-        int span = dilation * (k - 1) + 1;
-        int h = Math.max(1, span - 2 * padding) + extra;
-        int w = Math.max(1, span - 2 * padding) + (extra + 1) % 3;
-        int c = groups * inPerGroup;
-        int o = groups * outPerGroup;
-        Tensor x = leaf(seed, 1, 0, batch, c, h, w);
-        Tensor weight = leaf(seed + 1, 0.5, 0, o, inPerGroup, k, k);
+        assertConvGradients(batch, groups * inPerGroup, groups * outPerGroup, groups, height, width, bias, seed);
+    }
+
+    private static void assertConvGradients(int batch, int c, int o, int groups, Axis height, Axis width, boolean bias,
+                                            int seed) {
+        Tensor x = leaf(seed, 1, 0, batch, c, height.size(), width.size());
+        Tensor weight = leaf(seed + 1, 0.5, 0, o, c / groups, height.kernel(), width.kernel());
         Tensor b = bias ? leaf(seed + 2, 1, 0, o) : null;
-        int[] s = {stride, stride};
-        int[] p = {padding, padding};
-        int[] d = {dilation, dilation};
+        int[] s = {height.stride(), width.stride()};
+        int[] p = {height.padding(), width.padding()};
+        int[] d = {height.dilation(), width.dilation()};
+        String what = "conv2d " + Shape.format(x.shape()) + " * " + Shape.format(weight.shape()) + " stride "
+                + Shape.format(s) + " padding " + Shape.format(p) + " dilation " + Shape.format(d) + " groups " + groups;
         if (bias) {
-            assertGradients("conv2d", t -> Functional.conv2d(t[0], t[1], t[2], s, p, d, groups), x, weight, b);
+            assertGradients(what, t -> Functional.conv2d(t[0], t[1], t[2], s, p, d, groups), x, weight, b);
         } else {
-            assertGradients("conv2d", t -> Functional.conv2d(t[0], t[1], null, s, p, d, groups), x, weight);
+            assertGradients(what, t -> Functional.conv2d(t[0], t[1], null, s, p, d, groups), x, weight);
         }
+    }
+
+    /** ResNet's downsampling geometry (3x3, stride 2, padding 1) on odd and even sizes, grouped and depthwise. */
+    @Example
+    void strided3x3ConvWithGroupsAndDepthwise() {
+        Axis odd = new Axis(3, 2, 1, 1, 4);
+        Axis even = new Axis(3, 2, 1, 1, 3);
+        assertConvGradients(2, 4, 6, 2, odd, even, true, 31);
+        assertConvGradients(2, 4, 4, 4, odd, even, false, 32);
+        assertConvGradients(1, 3, 6, 3, even, odd, true, 33);
+    }
+
+    /** Every hyper-parameter differs between height and width, so swapping the two axes anywhere shows. */
+    @Example
+    void convWithDifferentHeightAndWidthHyperParameters() {
+        Axis tall = new Axis(3, 2, 1, 1, 2);
+        Axis narrow = new Axis(2, 1, 0, 2, 1);
+        assertConvGradients(2, 2, 3, 1, tall, narrow, true, 41);
+        assertConvGradients(1, 2, 2, 2, narrow, tall, false, 42);
     }
 
     @Property(tries = 20)
@@ -108,6 +149,49 @@ class NnGradientProperties {
         assertGradients("cross_entropy", t -> Functional.crossEntropy(t[0], target, weight, smoothing, reduction), logits);
         assertGradients("nll_loss", t -> Functional.nllLoss(Functional.logSoftmax(t[0], 1), target, weight, reduction),
                 logits);
+    }
+
+    /**
+     * Class weights and label smoothing together under MEAN, where both the picked and the smoothed terms divide
+     * by the targets' summed weights: the gradient as above, and the value against PyTorch's definition in F64.
+     */
+    @Example
+    void weightedLabelSmoothedCrossEntropyWithMean() {
+        softmaxAndLosses(4, 5, Reduction.MEAN.ordinal(), true, 2, 51);
+        int n = 4;
+        int classes = 5;
+        double smoothing = 0.2;
+        Tensor logits = leaf(7, 2, 0, n, classes);
+        long[] labels = {3, 0, 3, 4};
+        double[] w = {0.5, 1.25, 0.75, 2.0, 1.5};
+        Tensor weight = Tensor.of(w, classes);
+        double[] z = logits.toDoubleArray();
+        double picked = 0;
+        double smooth = 0;
+        double weightSum = 0;
+        for (int i = 0; i < n; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, z[i * classes + c]);
+            }
+            double sumExp = 0;
+            for (int c = 0; c < classes; c++) {
+                sumExp += Math.exp(z[i * classes + c] - max);
+            }
+            double logSumExp = max + Math.log(sumExp);
+            int y = (int) labels[i];
+            picked += w[y] * (logSumExp - z[i * classes + y]);
+            weightSum += w[y];
+            for (int c = 0; c < classes; c++) {
+                smooth += w[c] * (logSumExp - z[i * classes + c]);
+            }
+        }
+        double expected = ((1 - smoothing) * picked + smoothing / classes * smooth) / weightSum;
+        Tensor target = Tensor.ofLongs(labels, n);
+        double actual = Functional.crossEntropy(logits, target, weight, smoothing, Reduction.MEAN).item();
+        assertEquals(expected, actual, 1e-12 * Math.abs(expected));
+        assertGradients("weighted smoothed cross_entropy mean",
+                t -> Functional.crossEntropy(t[0], target, weight, smoothing, Reduction.MEAN), logits);
     }
 
     /** conv-bn-relu-conv-bn + shortcut (a strided 1x1 conv-bn when shapes change) + relu, train mode. */

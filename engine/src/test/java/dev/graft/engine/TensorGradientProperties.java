@@ -1,5 +1,6 @@
 package dev.graft.engine;
 
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -7,6 +8,7 @@ import net.jqwik.api.constraints.IntRange;
 import static dev.graft.engine.GradCheck.assertGradients;
 import static dev.graft.engine.GradCheck.awayFromZero;
 import static dev.graft.engine.GradCheck.leaf;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * Finite-difference checks (F64) of every differentiable tensor op: elementwise with broadcasting,
@@ -34,10 +36,27 @@ class TensorGradientProperties {
         Tensor a = leaf(seed, 1, 0, sa);
         Tensor b = awayFromZero(seed + 1, 0.5, sb);
         assertGradients("add", x -> x[0].add(x[1]), a, b);
+        assertGradients("add, broadcast operand first", x -> x[1].add(x[0]), a, b);
         assertGradients("sub", x -> x[1].sub(x[0]), a, b);
+        assertGradients("sub, broadcast operand second", x -> x[0].sub(x[1]), a, b);
         assertGradients("mul", x -> x[0].mul(x[1]), a, b);
+        assertGradients("mul, broadcast operand first", x -> x[1].mul(x[0]), a, b);
         assertGradients("div", x -> x[0].div(x[1]), a, b);
         assertGradients("div by broadcast numerator", x -> x[1].div(x[0].abs().add(0.5)), a, b);
+        // Both operands broadcast: [d0, 1, d2] against [d1, 1] gives [d0, d1, d2].
+        Tensor col = leaf(seed + 2, 1, 0, d0, 1, d2);
+        Tensor row = awayFromZero(seed + 3, 0.5, d1, 1);
+        assertGradients("add, both broadcast", x -> x[0].add(x[1]), col, row);
+        assertGradients("sub, both broadcast", x -> x[1].sub(x[0]), col, row);
+        assertGradients("mul, both broadcast", x -> x[1].mul(x[0]), col, row);
+        assertGradients("div, both broadcast", x -> x[0].div(x[1]), col, row);
+    }
+
+    /** Every operand broadcast along some dim, whatever the draws above hit. */
+    @Example
+    void binaryOpsBroadcastEitherOperand() {
+        addSubMulDivWithBroadcasting(3, 2, 4, 0b101, 0, 11);
+        addSubMulDivWithBroadcasting(2, 3, 2, 0b010, 1, 12);
     }
 
     @Property(tries = 20)
@@ -62,9 +81,18 @@ class TensorGradientProperties {
     void whereSelectsGradients(@ForAll @IntRange(min = 1, max = 4) int d0, @ForAll @IntRange(min = 1, max = 4) int d1,
                                @ForAll @IntRange(min = 0, max = 999) int seed) {
         Tensor cond = Tensor.rand(new Generator(seed), d0, d1).gt(Tensor.full(0.5, 1)).to(DType.F64);
-        Tensor a = leaf(seed + 1, 1, 0, d0, d1);
-        Tensor b = leaf(seed + 2, 1, 0, 1, d1);
-        assertGradients("where", t -> Tensor.where(cond, t[0], t[1]), a, b);
+        Tensor full = leaf(seed + 1, 1, 0, d0, d1);
+        Tensor row = leaf(seed + 2, 1, 0, 1, d1);
+        Tensor col = leaf(seed + 3, 1, 0, d0, 1);
+        assertGradients("where", t -> Tensor.where(cond, t[0], t[1]), full, row);
+        assertGradients("where, broadcast operand first", t -> Tensor.where(cond, t[1], t[0]), full, row);
+        assertGradients("where, both broadcast", t -> Tensor.where(cond, t[0], t[1]), col, row);
+        assertGradients("where, both broadcast swapped", t -> Tensor.where(cond, t[1], t[0]), col, row);
+    }
+
+    @Example
+    void whereBroadcastsEitherOperand() {
+        whereSelectsGradients(3, 4, 21);
     }
 
     @Property(tries = 20)
@@ -97,6 +125,23 @@ class TensorGradientProperties {
         assertGradients("flatten", t -> t[0].flatten(1), x);
         Tensor col = leaf(seed + 1, 1, 0, d0, 1, d2);
         assertGradients("expand", t -> t[0].expand(3, d0, d1, d2).mul(t[0].expand(3, d0, d1, d2)), col);
+    }
+
+    /** Steps that do not divide the remaining length, from the first element and from the second. */
+    @Example
+    void sliceWithStepsTwoAndThreeOnSizeFive() {
+        Tensor r = Tensor.arange(5);
+        assertArrayEquals(new double[] {0, 2, 4}, r.slice(0, 0, 5, 2).toDoubleArray());
+        assertArrayEquals(new double[] {1, 3}, r.slice(0, 1, 5, 2).toDoubleArray());
+        assertArrayEquals(new double[] {0, 3}, r.slice(0, 0, 5, 3).toDoubleArray());
+        assertArrayEquals(new double[] {1, 4}, r.slice(0, 1, 5, 3).toDoubleArray());
+        for (int step = 2; step <= 3; step++) {
+            views(2, 3, 5, step, 60 + step);
+            int by = step;
+            Tensor x = leaf(70 + step, 1, 0, 3, 5);
+            assertGradients("slice from 0 by " + step, t -> t[0].slice(1, 0, 5, by).mul(t[0].slice(1, 0, 5, by)), x);
+            assertGradients("slice of dim 0 by " + step, t -> t[0].t().slice(0, 1, 5, by).exp(), x);
+        }
     }
 
     @Property(tries = 20)

@@ -215,7 +215,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, ConvGeometry g) {
-        CpuStorage sg = storageOf(contiguous(gradOut));
+        CpuStorage sg = gradientStorage("conv2d backward input", gradOut);
         CpuStorage sw = storageOf(contiguous(weight));
         Storage out = gradOut.dtype() == DType.F64
                 ? CpuStorage.of(ReferenceConv2d.backwardInput(sg.d, sw.d, g))
@@ -225,7 +225,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, ConvGeometry g) {
-        CpuStorage sg = storageOf(contiguous(gradOut));
+        CpuStorage sg = gradientStorage("conv2d backward weight", gradOut);
         CpuStorage sx = storageOf(contiguous(x));
         Storage out = gradOut.dtype() == DType.F64
                 ? CpuStorage.of(ReferenceConv2d.backwardWeight(sg.d, sx.d, g))
@@ -250,7 +250,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, PoolGeometry g) {
-        CpuStorage sg = storageOf(contiguous(gradOut));
+        CpuStorage sg = gradientStorage("max_pool2d backward", gradOut);
         long[] idx = readLongs(indices);
         int[] argmax = new int[idx.length];
         for (int i = 0; i < idx.length; i++) {
@@ -271,7 +271,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor avgPool2dBackward(Tensor gradOut, PoolGeometry g, boolean countIncludePad) {
-        CpuStorage sg = storageOf(contiguous(gradOut));
+        CpuStorage sg = gradientStorage("avg_pool2d backward", gradOut);
         Storage out = sg.f != null ? CpuStorage.of(PoolKernels.avgPool2dBackward(sg.f, g, countIncludePad))
                 : CpuStorage.of(PoolKernels.avgPool2dBackward(sg.d, g, countIncludePad));
         return Tensor.of(out, g.n(), g.c(), g.h(), g.w());
@@ -288,7 +288,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor adaptiveAvgPool2dBackward(Tensor gradOut, int[] s) {
-        CpuStorage sg = storageOf(contiguous(gradOut));
+        CpuStorage sg = gradientStorage("adaptive_avg_pool2d backward", gradOut);
         int oh = gradOut.size(2);
         int ow = gradOut.size(3);
         Storage out = sg.f != null
@@ -333,7 +333,7 @@ public final class CpuBackend implements Backend {
         int n = s[0];
         int c = s[1];
         int hw = Shape.numel(s) / Math.max(1, n * c);
-        CpuStorage sg = storageOf(contiguous(gradOut));
+        CpuStorage sg = gradientStorage("batch_norm backward", gradOut);
         CpuStorage sx = storageOf(contiguous(x));
         CpuStorage sw = weight == null ? null : storageOf(contiguous(weight));
         CpuStorage sm = storageOf(contiguous(saveMean));
@@ -364,6 +364,17 @@ public final class CpuBackend implements Backend {
 
     private Tensor contiguous(Tensor t) {
         return dense(t) ? t : convert(t, t.dtype());
+    }
+
+    /** The storage of a backward method's incoming gradient, which the Backend contract makes dense. */
+    private static CpuStorage gradientStorage(String op, Tensor gradOut) {
+        if (!dense(gradOut)) {
+            throw new IllegalArgumentException(op + ": incoming gradient must be dense (contiguous from offset 0 of"
+                    + " its own storage), got shape " + Shape.format(gradOut.shape()) + " strides "
+                    + Shape.format(gradOut.strides()) + " offset " + gradOut.offset() + " over a storage of "
+                    + gradOut.storage().size());
+        }
+        return storageOf(gradOut);
     }
 
     private static CpuStorage storageOf(Tensor t) {

@@ -163,6 +163,9 @@ class FreezeTest {
         bn.setUseBatchStatsWhenFrozen(false);
         bn.weight().setTrainable(true);
         assertFalse(bn.usesRunningStatistics(), "only all-frozen parameters freeze the statistics");
+        bn.weight().setTrainable(false);
+        bn.bias().setTrainable(true);
+        assertFalse(bn.usesRunningStatistics(), "a trainable bias alone keeps the batch statistics too");
         bn.eval();
         assertTrue(bn.usesRunningStatistics());
     }

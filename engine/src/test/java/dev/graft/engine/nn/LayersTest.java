@@ -209,6 +209,78 @@ class LayersTest {
         assertEquals(0, bn.numBatchesTracked().item());
     }
 
+    /**
+     * A layer with one of its two parameters frozen is still being trained: batch statistics normalise, the
+     * running ones move (momentum 0.1, unbiased variance), the batch is counted, and only the trainable
+     * parameter gets a gradient. Checked against the same formulas written out in doubles.
+     */
+    private static void assertTrainsWithBatchStatistics(BatchNorm2d bn, Parameter trainable, Parameter frozen) {
+        assertTrue(bn.isTraining() && trainable.isTrainable() && !frozen.isTrainable());
+        int n = 3;
+        int plane = 4;
+        Tensor x = Tensor.randn(new Generator(12), n, 2, 2, 2).mul(2).add(1);
+        Tensor r = Tensor.randn(new Generator(13), n, 2, 2, 2);
+        double[] oldMean = bn.runningMean().toDoubleArray();
+        double[] oldVar = bn.runningVar().toDoubleArray();
+        Tensor y = bn.forward(x);
+        y.mul(r).sum().backward();
+
+        double[] v = x.toDoubleArray();
+        double[] rv = r.toDoubleArray();
+        double[] w = bn.weight().tensor().toDoubleArray();
+        double[] b = bn.bias().tensor().toDoubleArray();
+        double[] expected = new double[v.length];
+        double[] gradW = new double[2];
+        double[] gradB = new double[2];
+        for (int c = 0; c < 2; c++) {
+            double sum = 0;
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < plane; j++) {
+                    sum += v[(i * 2 + c) * plane + j];
+                }
+            }
+            double mean = sum / (n * plane);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < plane; j++) {
+                    double d = v[(i * 2 + c) * plane + j] - mean;
+                    sq += d * d;
+                }
+            }
+            double var = sq / (n * plane);
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < plane; j++) {
+                    int at = (i * 2 + c) * plane + j;
+                    double normalised = (v[at] - mean) / Math.sqrt(var + 1e-5);
+                    expected[at] = normalised * w[c] + b[c];
+                    gradW[c] += rv[at] * normalised;
+                    gradB[c] += rv[at];
+                }
+            }
+            assertEquals(0.9 * oldMean[c] + 0.1 * mean, bn.runningMean().toDoubleArray()[c], 1e-5, "running mean");
+            assertEquals(0.9 * oldVar[c] + 0.1 * sq / (n * plane - 1), bn.runningVar().toDoubleArray()[c], 1e-5,
+                    "running var");
+        }
+        assertClose(expected, y.toDoubleArray(), 1e-4);
+        assertEquals(1, bn.numBatchesTracked().item());
+        assertNull(frozen.grad(), "a frozen parameter gets no gradient");
+        assertClose(trainable == bn.weight() ? gradW : gradB, trainable.grad().toDoubleArray(), 1e-4);
+    }
+
+    @Test
+    void batchNormWithOnlyItsWeightFrozenStillTrains() {
+        var bn = batchNormWithStats();
+        bn.weight().setTrainable(false);
+        assertTrainsWithBatchStatistics(bn, bn.bias(), bn.weight());
+    }
+
+    @Test
+    void batchNormWithOnlyItsBiasFrozenStillTrains() {
+        var bn = batchNormWithStats();
+        bn.bias().setTrainable(false);
+        assertTrainsWithBatchStatistics(bn, bn.weight(), bn.bias());
+    }
+
     @Test
     void batchNormRejectsWrongInputBeforeCountingTheBatch() {
         var bn = new BatchNorm2d(4);

@@ -4,6 +4,7 @@ import dev.graft.engine.Tensor;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.From;
 import net.jqwik.api.Property;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -35,6 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NpyRobustnessProperties {
     private static final byte[] FIXTURE;
     private static final int HEADER_END;
+    /** numpy's data bytes after the header (48: twelve {@code <f4}). */
+    private static final int DATA_BYTES;
 
     /** One file rewritten by every try: cheaper than creating and deleting hundreds of files. */
     private static final Path SCRATCH;
@@ -48,23 +52,30 @@ class NpyRobustnessProperties {
             throw new ExceptionInInitializerError(e);
         }
         HEADER_END = 10 + Short.toUnsignedInt(ByteBuffer.wrap(FIXTURE, 8, 2).order(ByteOrder.LITTLE_ENDIAN).getShort());
+        DATA_BYTES = FIXTURE.length - HEADER_END;
     }
 
-    /** True if {@code bytes} were accepted (and read sanely), false if rejected properly; fails otherwise. */
-    static boolean accepted(byte[] bytes) throws IOException {
+    /** The tensor read from {@code bytes}, or null if they were rejected properly; fails otherwise. */
+    static Tensor readOrReject(byte[] bytes) throws IOException {
         Files.write(SCRATCH, bytes);
         return assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
             try {
                 Tensor t = Npy.read(SCRATCH);
-                assertTrue((long) t.numel() * t.dtype().byteSize() <= bytes.length, "data fits in the file");
-                return true;
+                // Narrow integers are widened to I64, so the tensor may outgrow the file; its elements may not.
+                assertTrue(t.numel() <= bytes.length, "every element comes from at least one byte of the file");
+                return t;
             } catch (NpyFormatException e) {
                 String m = e.getMessage();
                 assertTrue(m.startsWith(SCRATCH + ": ") && m.length() > SCRATCH.toString().length() + 2, m);
                 assertFalse(m.contains("\n") || m.contains("\r"), m);
-                return false;
+                return null;
             }
         });
+    }
+
+    /** True if {@code bytes} were accepted (and read sanely), false if rejected properly; fails otherwise. */
+    static boolean accepted(byte[] bytes) throws IOException {
+        return readOrReject(bytes) != null;
     }
 
     @Property(tries = 200)
@@ -121,15 +132,45 @@ class NpyRobustnessProperties {
                 Arbitraries.of(1L << 31, 0xFFFF_FFFFL, 0xFFFFL, (long) HEADER_END - 10));
     }
 
-    /** Header dicts with forged values (numpy's layout, any version), followed by numpy's 48 data bytes. */
+    /**
+     * Header dicts with forged values (numpy's layout, any version), followed by numpy's 48 data bytes. What is
+     * accepted must cover those bytes exactly: element count times the item size its descr names.
+     */
     @Property(tries = 200)
     void forgedDictsAreRejectedOrReadSanely(@ForAll @IntRange(min = 1, max = 3) int major,
                                             @ForAll("descrs") String descr, @ForAll("fortran") String fortran,
                                             @ForAll("shapes") String shape) throws IOException {
+        Tensor t = readOrReject(forgedDict(major, descr, fortran, shape));
+        if (t != null) {
+            String d = descr.strip();
+            int itemSize = d.charAt(d.length() - 2) - '0';
+            assertEquals(DATA_BYTES, (long) t.numel() * itemSize, descr + " " + shape);
+        }
+    }
+
+    private static byte[] forgedDict(int major, String descr, String fortran, String shape) {
         byte[] header = NpyTest.npy(major, NpyTest.dict(descr, fortran, shape), 0);
-        byte[] bytes = Arrays.copyOf(header, header.length + FIXTURE.length - HEADER_END);
-        System.arraycopy(FIXTURE, HEADER_END, bytes, header.length, FIXTURE.length - HEADER_END);
-        accepted(bytes);
+        byte[] bytes = Arrays.copyOf(header, header.length + DATA_BYTES);
+        System.arraycopy(FIXTURE, HEADER_END, bytes, header.length, DATA_BYTES);
+        return bytes;
+    }
+
+    /**
+     * The case that failed the property under one seed: one-byte elements are widened to I64, so 48 bytes of
+     * {@code |u1} data become a 384-byte tensor. The reader was right; the property's "tensor bytes fit in the
+     * file" check was not.
+     */
+    @Example
+    void narrowIntegersAreWidenedNotRejected() throws IOException {
+        forgedDictsAreRejectedOrReadSanely(1, "'|u1'", "False", "(48,)");
+        forgedDictsAreRejectedOrReadSanely(2, "'|b1'", "False", "(6, 8)");
+        forgedDictsAreRejectedOrReadSanely(3, "'<i2'", "False", "(24,)");
+        Tensor t = readOrReject(forgedDict(1, "'|u1'", "False", "(48,)"));
+        long[] expected = new long[DATA_BYTES];
+        for (int i = 0; i < DATA_BYTES; i++) {
+            expected[i] = Byte.toUnsignedLong(FIXTURE[HEADER_END + i]);
+        }
+        assertArrayEquals(expected, t.toLongArray());
     }
 
     @Provide
