@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Decodes image files with {@code javax.imageio} (JPEG, PNG, BMP, GIF and whatever readers are installed) into
+ * Decodes image files with {@code javax.imageio} (JPEG, PNG, BMP, GIF, TIFF from the JDK; WebP, PPM and PGM
+ * from TwelveMonkeys' readers, dependencies of graft; and whatever other readers are installed) into
  * float RGB tensors of shape [3, H, W] with values in [0, 1], matching torchvision's
  * {@code ToTensor()(pil_loader(path))}: the stored samples divided by 255 in float32, no colour management.
  *
@@ -49,6 +50,11 @@ import java.util.TreeSet;
  * Pillow ignores profiles). CMYK and YCCK (Adobe) JPEGs need no fallback: the JDK's reader delivers their
  * CMYK samples with Adobe's inversion and the YCCK conversion undone, exactly as libjpeg-turbo gives them to
  * Pillow.
+ *
+ * <p>Measured against Pillow on small test images: PNG, GIF, BMP, TIFF, PPM, PGM and lossless WebP decode
+ * byte for byte identically. Lossy WebP does not: TwelveMonkeys' VP8 decoder is its own, not libwebp's; on a
+ * 16×12 test image and three hymenoptera photographs re-encoded at quality 80–90, 2 to 4 levels apart on
+ * average, up to 41 levels at single samples.
  *
  * <p>JPEG: the JDK decodes with its bundled IJG libjpeg 6b, Pillow 9.4 with libjpeg-turbo 2.1.5; both use the
  * integer (islow) IDCT, the same fixed-point YCbCr conversion and fancy (triangle) chroma upsampling for
