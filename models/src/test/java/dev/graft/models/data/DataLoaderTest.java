@@ -2,6 +2,7 @@ package dev.graft.models.data;
 
 import dev.graft.models.Preprocessing;
 import dev.graft.models.Preprocessing.Interpolation;
+import dev.graft.models.image.ImageTransform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link DataLoader} over small PNGs whose red channel encodes their dataset index, so every batch can be
@@ -198,6 +200,32 @@ class DataLoaderTest {
         assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
         assertThrows(IllegalStateException.class, () -> loader.epoch(2));
         loader.close(); // idempotent
+    }
+
+    @Test
+    void hymenopteraValidationLoadsWithoutSkipsAndAsImageTransformGivesIt() throws IOException {
+        Path assets = Path.of(System.getProperty("graft.assets", "../../shared/assets")).toAbsolutePath().normalize();
+        Path val = assets.resolve("hymenoptera/val");
+        if (!Files.isDirectory(val)) {
+            String reason = "skipped: asset folder " + val + " is absent";
+            System.out.println("DataLoaderTest " + reason);
+            assumeTrue(false, reason);
+        }
+        Preprocessing imagenet = new Preprocessing(224, OptionalInt.of(256), Interpolation.BILINEAR,
+                List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225));
+        ImageDataset data = ImageFolder.scan(val);
+        List<String> warnings = new ArrayList<>();
+        try (DataLoader loader = DataLoader.builder(data, Pipeline.eval(imagenet, 224)).batchSize(32).workers(2)
+                .onWarning(warnings::add).build()) {
+            List<Batch> batches = all(loader.epoch(0));
+            assertEquals(List.of(), warnings);
+            assertArrayEquals(IntStream.range(0, 153).toArray(), indices(batches));
+            Batch last = batches.getLast();
+            assertArrayEquals(new int[] {25, 3, 224, 224}, last.images().shape());
+            int index = last.indices()[24];
+            assertArrayEquals(new ImageTransform(imagenet).load(data.samples().get(index).path()).toFloatArray(),
+                    last.images().select(0, 24).contiguous().toFloatArray());
+        }
     }
 
     @Test
