@@ -10,52 +10,71 @@ import java.util.List;
 
 /**
  * The inference transform a {@link Preprocessing} describes, as torchvision's
- * {@code Compose([Resize(resize), CenterCrop(input), ToTensor(), Normalize(mean, std)])} applies it to a PIL
- * image.
+ * {@code Compose([Resize(resize), CenterCrop(size), ToTensor(), Normalize(mean, std)])} applies it to a PIL
+ * image, at the preprocessing's own input size or at another image size.
  *
  * <ol>
- *   <li>With a resize size: the shorter side is scaled to it and the longer one to
- *       {@code (int) (resize · long / short)} (torchvision's truncation), with {@code Resampler}; an image whose
- *       shorter side already has that size is left alone. Without one (CIFAR): an image of exactly
- *       {@code inputSize} × {@code inputSize} is used as it is, any other is first resized the same way with
- *       its shorter side to {@code inputSize}.</li>
- *   <li>Center crop to {@code inputSize}: top and left offsets {@code round((side − inputSize) / 2)} with
- *       round-half-even, as Python's {@code round}. Both sides are at least {@code inputSize} by then.</li>
- *   <li>Normalise each channel as {@code (x − mean) / std} in float32, the mean and std rounded to float32
- *       first, which reproduces torchvision's {@code Normalize} bit for bit.</li>
+ *   <li>{@link Resize#shorterSide}: the shorter side is scaled to {@code resize} and the longer one to
+ *       {@code (int) (resize · long / short)}; an image whose shorter side already has that size is left
+ *       alone. At image size {@code n}, {@code resize} is {@code floor(n · resizeSize / inputSize)} (256 for
+ *       the ImageNet networks at 224), or {@code n} itself for a preprocessing without a resize size (CIFAR:
+ *       32×32 images pass untouched at 32).</li>
+ *   <li>{@link Crop#center} to {@code n × n}.</li>
+ *   <li>{@link Normalize}.</li>
  * </ol>
  *
  * Where no resize happens the output equals torchvision's for identical decoded pixels. Resized images differ
  * by up to 1/255 before normalisation because Pillow resamples 8-bit images in fixed point (see
- * {@code Resampler}, which has the measurements). Resampled values are clipped to [0, 1], as Pillow clips the
- * 8-bit image.
+ * {@code Resampler}, which has the measurements).
  */
 public final class ImageTransform {
     private final Preprocessing preprocessing;
-    private final float[] mean;
-    private final float[] std;
+    private final int imageSize;
+    private final int resizeSize;
+    private final Normalize normalize;
 
+    /** The transform at the preprocessing's own input size. */
     public ImageTransform(Preprocessing preprocessing) {
-        this.preprocessing = preprocessing;
-        int channels = preprocessing.channels();
-        mean = new float[channels];
-        std = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            mean[c] = preprocessing.mean().get(c).floatValue();
-            std[c] = preprocessing.std().get(c).floatValue();
+        this(preprocessing, preprocessing.inputSize());
+    }
+
+    /**
+     * The transform cropping {@code imageSize} × {@code imageSize}, the resize size scaled by the same factor.
+     *
+     * @throws IllegalArgumentException when {@code imageSize < 1}
+     */
+    public ImageTransform(Preprocessing preprocessing, int imageSize) {
+        if (imageSize < 1) {
+            throw new IllegalArgumentException("transform: image size must be >= 1, got " + imageSize);
         }
+        this.preprocessing = preprocessing;
+        this.imageSize = imageSize;
+        this.resizeSize = preprocessing.resizeSize().isPresent()
+                ? (int) ((long) imageSize * preprocessing.resizeSize().getAsInt() / preprocessing.inputSize())
+                : imageSize;
+        this.normalize = new Normalize(preprocessing);
     }
 
     public Preprocessing preprocessing() {
         return preprocessing;
     }
 
-    /** Decodes {@code file} with {@link ImageDecoder} and transforms it: [C, inputSize, inputSize]. */
+    /** Side of the square output. */
+    public int imageSize() {
+        return imageSize;
+    }
+
+    /** The size the shorter side is resized to before cropping. */
+    public int resizeSize() {
+        return resizeSize;
+    }
+
+    /** Decodes {@code file} with {@link ImageDecoder} and transforms it: [C, imageSize, imageSize]. */
     public Tensor load(Path file) throws IOException {
         return apply(ImageDecoder.read(file));
     }
 
-    /** Decodes and transforms every file, in order: [N, C, inputSize, inputSize]. */
+    /** Decodes and transforms every file, in order: [N, C, imageSize, imageSize]. */
     public Tensor loadBatch(List<Path> files) throws IOException {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("loadBatch: no files");
@@ -69,7 +88,7 @@ public final class ImageTransform {
 
     /**
      * Transforms a [C, H, W] image with values in [0, 1] (as {@link ImageDecoder} gives) into the network's
-     * normalised [C, inputSize, inputSize] input.
+     * normalised [C, imageSize, imageSize] input.
      *
      * @throws IllegalArgumentException when the image is not 3-D or its channel count differs from the
      *                                  normalisation's
@@ -80,46 +99,12 @@ public final class ImageTransform {
             throw new IllegalArgumentException("transform: expected a [" + channels + ", H, W] image, got shape "
                     + Arrays.toString(image.shape()));
         }
-        int h = image.size(1);
-        int w = image.size(2);
-        float[] pixels = image.toFloatArray();
-        int size = preprocessing.inputSize();
-        int shorter = preprocessing.resizeSize().orElse(size);
-        boolean resize = preprocessing.resizeSize().isPresent() ? Math.min(h, w) != shorter : h != size || w != size;
-        if (resize) {
-            int longer = (int) ((double) shorter * Math.max(h, w) / Math.min(h, w));
-            int outH = h <= w ? shorter : longer;
-            int outW = h <= w ? longer : shorter;
-            pixels = Resampler.resize(pixels, channels, h, w, outH, outW, preprocessing.interpolation());
-            for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = Math.clamp(pixels[i], 0f, 1f);
-            }
-            h = outH;
-            w = outW;
-        }
-        float[] out = centerCrop(pixels, channels, h, w, size);
-        int plane = size * size;
-        for (int c = 0; c < channels; c++) {
-            for (int i = c * plane; i < (c + 1) * plane; i++) {
-                out[i] = (out[i] - mean[c]) / std[c];
-            }
-        }
-        return Tensor.of(out, channels, size, size);
+        return apply(FloatImage.of(image)).toTensor();
     }
 
-    /**
-     * torchvision's center_crop to {@code size} × {@code size} of an image at least that large: offsets
-     * {@code round((side − size) / 2)}, half to even as Python rounds.
-     */
-    private static float[] centerCrop(float[] pixels, int channels, int h, int w, int size) {
-        int top = (int) Math.rint((h - size) / 2.0);
-        int left = (int) Math.rint((w - size) / 2.0);
-        float[] out = new float[channels * size * size];
-        for (int c = 0; c < channels; c++) {
-            for (int y = 0; y < size; y++) {
-                System.arraycopy(pixels, (c * h + y + top) * w + left, out, (c * size + y) * size, size);
-            }
-        }
-        return out;
+    /** {@link #apply(Tensor)} on an image's samples. */
+    public FloatImage apply(FloatImage image) {
+        FloatImage resized = Resize.shorterSide(image, resizeSize, preprocessing.interpolation());
+        return normalize.apply(Crop.center(resized, imageSize, imageSize));
     }
 }
