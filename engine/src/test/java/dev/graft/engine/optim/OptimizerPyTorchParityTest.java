@@ -86,8 +86,9 @@ class OptimizerPyTorchParityTest {
         assertFalse(mismatches(adamw, train(adamw, (groups, c) -> new Adam(groups, 0.9, 0.999, 1e-8))).isEmpty(),
                 "coupled (Adam) weight decay must not pass for AdamW");
         SafetensorsCases.Case eps = SmallCnn.FIXTURE.get("adam_large_eps");
-        assertFalse(mismatches(eps, train(eps, (groups, c) -> new Adam(groups, 0.8, 0.9, 1e-2 * Math.sqrt(1 - 0.9))))
-                .isEmpty(), "eps added before the bias correction of the second moment must not pass");
+        // eps added before dividing by sqrt(1 - beta2^t) acts, at step 1, as eps / sqrt(1 - beta2).
+        assertFalse(mismatches(eps, train(eps, (groups, c) -> new Adam(groups, 0.8, 0.9, 1e-2 / Math.sqrt(1 - 0.9))))
+                .isEmpty(), "eps placed before the second moment's bias correction must not pass");
     }
 
     private static Stream<SafetensorsCases.Case> optimizerCases() {
