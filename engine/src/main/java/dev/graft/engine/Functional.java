@@ -230,6 +230,29 @@ public final class Functional {
         return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
     }
 
+    /**
+     * Multi-class focal loss (Lin et al. 2017) on logits [N,C] and I64 targets [N]: per sample
+     * -w[t] * (1 - p_t)^gamma * log p_t with p_t = softmax(logits)[t]; gamma = 0 equals crossEntropy exactly
+     * (same weight handling and the same MEAN denominator, the sum of the target weights). weight may be null.
+     */
+    public static Tensor focalLoss(Tensor logits, Tensor target, Tensor weight, double gamma, Reduction reduction) {
+        if (!(gamma >= 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("focal_loss: gamma must be finite and >= 0, got " + gamma);
+        }
+        Tensor picked = classMask("focal_loss", logits, target, weight);
+        Tensor logProbs = logSoftmax(logits, 1);
+        if (gamma == 0) {
+            return nll(logProbs, picked, reduction);
+        }
+        // Where p rounds to 1, 1 - p is 0 and the power's derivative is infinite for gamma < 1, so backward would
+        // give 0 · inf = NaN although the loss's gradient tends to 0 there. Flooring 1 - p at the smallest normal
+        // number lets the clamp's zero derivative cut that path; the loss moves by at most |log p|, which is
+        // below the rounding error of p there.
+        double floor = logits.dtype() == DType.F64 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+        Tensor modulation = Ops.affine(logProbs.exp(), -1, 1).clamp(floor, Double.POSITIVE_INFINITY).pow(gamma);
+        return nll(logProbs.mul(modulation), picked, reduction);
+    }
+
     /** [N, C] constant: the target's class weight (1 without weights) at each sample's target, 0 elsewhere. */
     private static Tensor classMask(String op, Tensor scores, Tensor target, Tensor weight) {
         Ops.requireFloating(op, scores);
