@@ -10,7 +10,7 @@ import dev.graft.engine.Tensor;
  */
 public final class Dropout extends Module {
     private final double p;
-    private final Generator gen;
+    private Generator gen;
 
     public Dropout(double p, Generator gen) {
         if (!(p >= 0 && p <= 1)) {
@@ -23,6 +23,11 @@ public final class Dropout extends Module {
     @Override
     public Tensor forward(Tensor x) {
         return Functional.dropout(x, p, isTraining(), gen);
+    }
+
+    /** Restarts the mask stream from {@code seed}, so a resumed run draws the masks the uninterrupted one would. */
+    public void reseed(long seed) {
+        gen = new Generator(seed);
     }
 
     public double p() {

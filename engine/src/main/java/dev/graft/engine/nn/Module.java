@@ -123,6 +123,18 @@ public abstract class Module {
         return out;
     }
 
+    /** The parameters whose dotted names match {@code glob} (see {@link #setTrainable(String, boolean)}), in order. */
+    public final LinkedHashMap<String, Parameter> namedParameters(String glob) {
+        Pattern pattern = Glob.compile(glob);
+        LinkedHashMap<String, Parameter> out = new LinkedHashMap<>();
+        namedParameters().forEach((name, p) -> {
+            if (pattern.matcher(name).matches()) {
+                out.put(name, p);
+            }
+        });
+        return out;
+    }
+
     public final LinkedHashMap<String, Tensor> namedBuffers() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         namedModules().forEach((prefix, m) -> m.buffers.forEach((name, b) -> out.put(join(prefix, name), b)));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.models.ModelRegistry;
 import dev.graft.models.Preprocessing;
+import dev.graft.models.resnet.HeadSpec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,15 +24,17 @@ import java.util.OptionalInt;
  * What a graft bundle says about its weights, stored as the string map {@code __metadata__} of its safetensors
  * header: {@code format} ("graft-bundle"), {@code format_version} ("1"), {@code arch}, {@code num_classes},
  * {@code class_names} (a JSON array, absent when the classes are unnamed), {@code preprocessing} (a JSON object,
- * see {@link #toMap}) and the provenance {@code source_sha256}, {@code source_file} and {@code graft_version}.
+ * see {@link #toMap}), {@code head} (a JSON object {@code {"hidden": H, "dropout": P}}, absent for torchvision's
+ * single Linear) and the provenance {@code source_sha256}, {@code source_file} and {@code graft_version}.
  *
  * @param classNames    one per class in output order, or empty when the classes are unnamed
  * @param sourceSha256  hex SHA-256 of the checkpoint the weights were converted from; null when unknown
  * @param sourceFile    that checkpoint's file name; null when unknown
  * @param graftVersion  the graft version that wrote the bundle; null when unknown
+ * @param head          the classifier head's shape
  */
 public record BundleMetadata(String arch, int numClasses, List<String> classNames, Preprocessing preprocessing,
-                             String sourceSha256, String sourceFile, String graftVersion) {
+                             String sourceSha256, String sourceFile, String graftVersion, HeadSpec head) {
 
     public static final String FORMAT = "graft-bundle";
     public static final String FORMAT_VERSION = "1";
@@ -46,6 +49,13 @@ public record BundleMetadata(String arch, int numClasses, List<String> className
         }
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
         checkClassNames(classNames, numClasses);
+        head = head == null ? HeadSpec.LINEAR : head;
+    }
+
+    /** Metadata of a network with torchvision's single-Linear head. */
+    public BundleMetadata(String arch, int numClasses, List<String> classNames, Preprocessing preprocessing,
+                          String sourceSha256, String sourceFile, String graftVersion) {
+        this(arch, numClasses, classNames, preprocessing, sourceSha256, sourceFile, graftVersion, HeadSpec.LINEAR);
     }
 
     /**
@@ -93,6 +103,10 @@ public record BundleMetadata(String arch, int numClasses, List<String> className
             map.put("class_names", names.toString());
         }
         map.put("preprocessing", preprocessingJson(preprocessing).toString());
+        if (!head.isLinear()) {
+            map.put("head", JSON.createObjectNode().put("hidden", head.hidden()).put("dropout", head.dropout())
+                    .toString());
+        }
         putIfKnown(map, "source_sha256", sourceSha256);
         putIfKnown(map, "source_file", sourceFile);
         putIfKnown(map, "graft_version", graftVersion);
@@ -142,7 +156,7 @@ public record BundleMetadata(String arch, int numClasses, List<String> className
         List<String> classNames = r.classNames(numClasses);
         Preprocessing preprocessing = r.preprocessing();
         return new BundleMetadata(arch, numClasses, classNames, preprocessing, map.get("source_sha256"),
-                map.get("source_file"), map.get("graft_version"));
+                map.get("source_file"), map.get("graft_version"), r.head());
     }
 
     /** Validating accessors over a metadata map; every error names the file and the key. */
@@ -205,6 +219,25 @@ public record BundleMetadata(String arch, int numClasses, List<String> className
                 throw invalid("class_names", e.getMessage());
             }
             return names;
+        }
+
+        HeadSpec head() throws WeightsException {
+            if (!map.containsKey("head")) {
+                return HeadSpec.LINEAR;
+            }
+            JsonNode node = json("head");
+            if (!node.isObject()) {
+                throw invalid("head", "expected a JSON object");
+            }
+            try {
+                JsonNode dropout = field(node, "dropout");
+                if (!dropout.isNumber()) {
+                    throw new IllegalArgumentException("field 'dropout' must be a number, got " + dropout);
+                }
+                return new HeadSpec(integer(node, "hidden"), dropout.doubleValue());
+            } catch (IllegalArgumentException e) {
+                throw invalid("head", e.getMessage());
+            }
         }
 
         Preprocessing preprocessing() throws WeightsException {

@@ -1,40 +1,28 @@
 package dev.graft.models.bundle;
 
-import dev.graft.engine.nn.Linear;
 import dev.graft.engine.nn.Module;
 import dev.graft.models.resnet.StagedNetwork;
 
 import java.util.List;
-import java.util.Map;
 
 /**
- * A network's classification head: its Linear layer, found by type because ResNets have exactly one, and
- * the state-dict keys of that layer ({@code fc.weight}, {@code fc.bias} in torchvision's naming).
+ * A network's classification head as a loader sees it: the state-dict keys under the head's name
+ * ({@code fc.weight}, {@code fc.bias} in torchvision's naming) and the key of its last Linear layer's weight,
+ * whose rows are the classes.
  */
-record Classifier(String name, Linear layer) {
+record Classifier(String name, Module head, String weightKey, int outputs) {
 
     static Classifier of(StagedNetwork network) {
-        List<Map.Entry<String, Module>> linears = network.namedModules().entrySet().stream()
-                .filter(e -> e.getValue() instanceof Linear)
-                .toList();
-        if (linears.size() != 1) {
-            throw new IllegalStateException(network.getClass().getSimpleName() + " has " + linears.size()
-                    + " Linear layers; a classifier head is one Linear layer");
-        }
-        return new Classifier(linears.getFirst().getKey(), (Linear) linears.getFirst().getValue());
+        String name = network.headName();
+        String linear = network.head().namedModules().entrySet().stream()
+                .filter(e -> e.getValue() == network.classifier())
+                .map(e -> e.getKey().isEmpty() ? name : name + "." + e.getKey())
+                .findFirst().orElseThrow();
+        return new Classifier(name, network.head(), linear + ".weight", network.numClasses());
     }
 
     /** The head's state-dict keys, in order. */
     List<String> keys() {
-        return layer.stateDict().keySet().stream().map(k -> name + "." + k).toList();
-    }
-
-    /** The key of the weight matrix, whose rows are the classes. */
-    String weightKey() {
-        return name + ".weight";
-    }
-
-    int outputs() {
-        return layer.outFeatures();
+        return head.stateDict().keySet().stream().map(k -> name + "." + k).toList();
     }
 }

@@ -109,13 +109,17 @@ public final class WeightsLoader {
             numClasses = head[0];
             network = arch.build(numClasses, inChannels, new Generator(INIT_SEED));
         }
+        if (bundle != null && !bundle.head().isLinear()) {
+            network.replaceHead(bundle.head(), numClasses, new Generator(INIT_SEED));
+        }
         Copied copied = copyState(source, network, arch.name() + " with " + numClasses + " classes",
                 options.dropClassifier());
         boolean sameClasses = bundle != null && bundle.numClasses() == numClasses;
         BundleMetadata info = bundle == null
                 ? new BundleMetadata(arch.name(), numClasses, List.of(), arch.preprocessing(), null, null, null)
                 : new BundleMetadata(arch.name(), numClasses, sameClasses ? bundle.classNames() : List.of(),
-                        bundle.preprocessing(), bundle.sourceSha256(), bundle.sourceFile(), bundle.graftVersion());
+                        bundle.preprocessing(), bundle.sourceSha256(), bundle.sourceFile(), bundle.graftVersion(),
+                        bundle.head());
         return new LoadedModel(network, info, inChannels, source.format(), bundle != null, copied.replaced(),
                 copied.defaulted());
     }

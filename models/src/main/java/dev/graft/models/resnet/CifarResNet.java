@@ -23,9 +23,9 @@ public final class CifarResNet extends StagedNetwork {
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
     private final Sequential[] layers = new Sequential[3];
-    private final Linear linear;
 
     private CifarResNet(int depth, int numClasses, int inChannels, Generator gen) {
+        super("linear", 64);
         if (depth < 8 || (depth - 2) % 6 != 0) {
             throw new IllegalArgumentException("cifar_resnet: depth must be 6n + 2 with n >= 1 (20, 32, 44, 56, 110"
                     + ", ...), got " + depth);
@@ -53,8 +53,7 @@ public final class CifarResNet extends StagedNetwork {
             defineStage(name, name + ".**");
             inPlanes = planes;
         }
-        linear = registerModule("linear", new Linear(64, numClasses, true, gen));
-        defineStage("linear", "linear.*");
+        defineHead(new Linear(64, numClasses, true, gen));
         // akamaster's _weights_init: kaiming_normal_ with its defaults (fan_in, ReLU gain) on every convolution
         // and Linear weight; the Linear bias keeps PyTorch's default, BatchNorm starts at 1 / 0.
         for (Module m : namedModules().values()) {
@@ -72,13 +71,13 @@ public final class CifarResNet extends StagedNetwork {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor features(Tensor x) {
         Tensor out = bn1.forward(conv1.forward(x)).relu();
         for (Sequential layer : layers) {
             out = layer.forward(out);
         }
         // akamaster pools with a window as wide as the map, the same as a global average on square inputs.
-        return linear.forward(Functional.adaptiveAvgPool2d(out, 1, 1).flatten(1));
+        return Functional.adaptiveAvgPool2d(out, 1, 1).flatten(1);
     }
 
     /**

@@ -46,10 +46,10 @@ public final class ResNet extends StagedNetwork {
     private final MaxPool2d maxpool;
     private final Sequential[] layers = new Sequential[4];
     private final AdaptiveAvgPool2d avgpool;
-    private final Linear fc;
 
     private ResNet(String arch, Block block, int[] blocksPerStage, int groups, int widthPerGroup, int numClasses,
                    int inChannels, Generator gen) {
+        super("fc", 512 * block.expansion);
         if (numClasses < 1 || inChannels < 1) {
             throw new IllegalArgumentException(arch + ": numClasses and inChannels must be >= 1, got " + numClasses
                     + " and " + inChannels);
@@ -69,8 +69,7 @@ public final class ResNet extends StagedNetwork {
             inPlanes = planes * block.expansion;
         }
         avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(1));
-        fc = registerModule("fc", new Linear(inPlanes, numClasses, true, gen));
-        defineStage("fc", "fc.*");
+        defineHead(new Linear(inPlanes, numClasses, true, gen));
         // torchvision re-initialises every convolution; BatchNorm already starts at weight 1, bias 0, and fc
         // keeps PyTorch's default Linear initialisation.
         for (Module m : namedModules().values()) {
@@ -135,11 +134,11 @@ public final class ResNet extends StagedNetwork {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor features(Tensor x) {
         Tensor out = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
         for (Sequential layer : layers) {
             out = layer.forward(out);
         }
-        return fc.forward(avgpool.forward(out).flatten(1));
+        return avgpool.forward(out).flatten(1);
     }
 }
