@@ -181,6 +181,25 @@ public final class DataLoader implements AutoCloseable {
         return new EpochIterator(this, epoch, order, batchesPerEpoch(), prefetch);
     }
 
+    /**
+     * The dataset indices epoch {@code epoch} visits, in order, before batching (a feature cache replays it to
+     * give the batches this loader would).
+     */
+    public int[] order(int epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("data loader: epoch must be >= 0, got " + epoch);
+        }
+        return Sampler.order(data, sampler, seed, epoch);
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public boolean dropLast() {
+        return dropLast;
+    }
+
     /** Batches in an epoch: size / batchSize, rounded up unless the last is dropped. */
     public int batchesPerEpoch() {
         int n = data.size();

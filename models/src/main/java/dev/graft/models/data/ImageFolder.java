@@ -22,13 +22,12 @@ import java.util.Locale;
  * class folder, files are found recursively (following links), ordered by their folder's path and then by
  * name; a file counts when its name ends, ignoring case, in one of {@link #EXTENSIONS}. Unlike torchvision,
  * hidden files and folders (names starting with '.', such as {@code .DS_Store} or macOS's {@code ._x.jpg}) are
- * ignored. GIF files are not in torchvision's list, so they are not listed, although {@code ImageDecoder} reads
- * them.
+ * ignored. GIF files are listed too (the first frame is the image), which torchvision's list leaves out.
  */
 public final class ImageFolder {
-    /** torchvision's {@code IMG_EXTENSIONS}. */
+    /** torchvision's {@code IMG_EXTENSIONS} and GIF. */
     public static final List<String> EXTENSIONS =
-            List.of(".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp");
+            List.of(".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", ".gif");
 
     private ImageFolder() {
     }
