@@ -1,0 +1,461 @@
+package dev.graft.models.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.engine.Functional;
+import dev.graft.engine.NoGrad;
+import dev.graft.engine.Reduction;
+import dev.graft.engine.Tensor;
+import dev.graft.engine.nn.Parameter;
+import dev.graft.engine.optim.Adam;
+import dev.graft.engine.optim.AdamW;
+import dev.graft.engine.optim.GradClip;
+import dev.graft.engine.optim.LrSchedule;
+import dev.graft.engine.optim.Optimizer;
+import dev.graft.engine.optim.ParamGroup;
+import dev.graft.engine.optim.Sgd;
+import dev.graft.models.bundle.BundleMetadata;
+import dev.graft.models.bundle.ModelBundle;
+import dev.graft.models.bundle.WeightsException;
+import dev.graft.models.data.Batch;
+import dev.graft.models.data.DataLoader;
+import dev.graft.models.data.Pipeline;
+import dev.graft.models.data.SamplerKind;
+import dev.graft.models.report.ClassificationMetrics;
+import dev.graft.models.report.EpochRecord;
+import dev.graft.models.report.TrainingReport;
+import dev.graft.models.resnet.StagedNetwork;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * Runs a transfer-learning job: {@link RunData} and {@link RunModel} set it up, then each epoch trains (on
+ * cached backbone features when the backbone is frozen), validates, appends to {@code metrics.jsonl}, saves
+ * the best model as a bundle and the {@code last} checkpoint, and checks early stopping. Everything is written
+ * atomically into the run folder, so an interrupted run leaves the last complete epoch behind, and
+ * {@code resume} continues from it to the numbers the uninterrupted run would have reached.
+ */
+public final class Trainer {
+    static final String BEST = "best.safetensors";
+    static final String LAST = "last.safetensors";
+    static final String METRICS = "metrics.jsonl";
+    static final String REPORT = "report.html";
+    private static final long CACHE_MEMORY_BYTES = 1L << 30;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TrainConfig config;
+    private final TrainingListener listener;
+    private final RunData data;
+    private final RunModel model;
+    private final StagedNetwork network;
+    private final Optimizer optimizer;
+    private final LrSchedule schedule;
+    private final Tensor classWeights;
+    private final int stepsPerEpoch;
+
+    private Trainer(TrainConfig config, TrainingListener listener) throws IOException, WeightsException {
+        this.config = config;
+        this.listener = listener;
+        this.data = RunData.load(config, listener);
+        this.model = RunModel.build(config, data.classes().size());
+        this.network = model.network();
+        List<ParamGroup> groups = ParamGroups.build(network, config.lr(), config.weightDecay(),
+                config.backboneLrMult(), config.layerDecay(), false);
+        this.optimizer = optimizer(config, groups);
+        this.stepsPerEpoch = data.train().batchesPerEpoch();
+        long total = (long) stepsPerEpoch * config.epochs();
+        long warmup = Math.round(config.warmupEpochs() * stepsPerEpoch);
+        this.schedule = switch (config.schedule()) {
+            case CONSTANT -> warmup == 0 ? LrSchedule.constant() : LrSchedule.cosine(total, warmup, 1);
+            // ×0.1 after each third of the run.
+            case STEP -> LrSchedule.step(Math.max(1, total / 3), 0.1);
+            case COSINE -> LrSchedule.cosine(total, warmup, 0);
+            case ONECYCLE -> LrSchedule.oneCycle(total, 0.3, 25, 1e4);
+        };
+        this.classWeights = config.classWeights() ? ClassWeights.inverseFrequency(data.trainSet().classCounts()) : null;
+    }
+
+    /** The configured optimizer over {@code groups}: PyTorch's defaults for Adam's betas and eps. */
+    static Optimizer optimizer(TrainConfig config, List<ParamGroup> groups) {
+        return switch (config.optimizer()) {
+            case SGD -> new Sgd(groups, config.momentum(), 0, config.nesterov());
+            case ADAM -> new Adam(groups, 0.9, 0.999, 1e-8);
+            case ADAMW -> new AdamW(groups, 0.9, 0.999, 1e-8);
+        };
+    }
+
+    /** The configured training loss, averaged over the batch. */
+    static Tensor loss(TrainConfig config, Tensor classWeights, Tensor logits, Tensor labels) {
+        return switch (config.loss()) {
+            case CE -> Functional.crossEntropy(logits, labels, classWeights, config.labelSmoothing(), Reduction.MEAN);
+            case FOCAL -> Functional.focalLoss(logits, labels, classWeights, config.focalGamma(), Reduction.MEAN);
+        };
+    }
+
+    /** Trains as {@code config} says; see {@link TrainingResult}. */
+    public static TrainingResult run(TrainConfig config, TrainingListener listener) throws IOException, WeightsException {
+        Files.createDirectories(config.out());
+        Trainer trainer = new Trainer(config, listener);
+        try {
+            return trainer.train(false);
+        } finally {
+            trainer.data.close();
+        }
+    }
+
+    /** Continues the run in {@code config.out()} from its {@code last} checkpoint; the settings must be the same. */
+    public static TrainingResult resume(TrainConfig config, TrainingListener listener) throws IOException, WeightsException {
+        Trainer trainer = new Trainer(config, listener);
+        try {
+            return trainer.train(true);
+        } finally {
+            trainer.data.close();
+        }
+    }
+
+    private TrainingResult train(boolean resume) throws IOException {
+        Path out = config.out();
+        List<EpochRecord> history = new ArrayList<>();
+        int startEpoch = 0;
+        long step = 0;
+        int bestEpoch = 0;
+        double bestAccuracy = Double.NEGATIVE_INFINITY;
+        int stale = 0;
+        if (resume) {
+            RunCheckpoint ckpt = RunCheckpoint.read(out.resolve(LAST));
+            checkFingerprint(ckpt.fingerprint());
+            config.unfreezeSchedule().applyThrough(ckpt.epochsDone(), network);
+            try (var _ = NoGrad.enter()) {
+                network.loadStateDict(ckpt.model(), true);
+            }
+            optimizer.loadStateDict(ckpt.optimizer());
+            history.addAll(ckpt.history());
+            startEpoch = ckpt.epochsDone();
+            step = ckpt.step();
+            bestEpoch = ckpt.bestEpoch();
+            bestAccuracy = ckpt.bestAccuracy();
+            stale = ckpt.staleEpochs();
+            listener.log("resuming " + out.resolve(LAST) + " after epoch " + startEpoch + " of " + config.epochs());
+        }
+        rewriteMetrics(history);
+        listener.log(data.summary());
+        listener.log("model: " + config.arch() + " from " + model.source() + "; strategy " + config.strategy()
+                + ", trainable " + model.trainable() + ", " + network.trainableParameterCount() + " of "
+                + network.parameterCount() + " parameters");
+
+        FeatureCache trainCache = null;
+        FeatureCache valCache = null;
+        boolean cached = cacheApplies();
+        double firstEpochSeconds = Double.NaN;
+        double laterSeconds = 0;
+        int laterEpochs = 0;
+        double trainSeconds = 0;
+        long trainImages = 0;
+        boolean stoppedEarly = false;
+        try {
+            for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+                long epochStart = System.nanoTime();
+                List<String> unfrozen = config.unfreezeSchedule().applyThrough(epoch + 1, network);
+                if (!unfrozen.isEmpty()) {
+                    listener.log("epoch " + (epoch + 1) + ": unfreezing " + unfrozen + "; now "
+                            + network.trainableParameterCount() + " trainable parameters");
+                }
+                if (cached && trainCache == null) {
+                    trainCache = FeatureCache.compute(network, data.trainFeatures(), data.trainSet().size(),
+                            out.resolve("features-train.bin"), CACHE_MEMORY_BYTES);
+                    if (data.val() != null) {
+                        valCache = FeatureCache.compute(network, data.val(), data.valSet().size(),
+                                out.resolve("features-val.bin"), CACHE_MEMORY_BYTES);
+                    }
+                    listener.log(String.format(Locale.ROOT, "feature cache: backbone features of %d images computed "
+                                    + "in %.1f s (%s); later epochs train only the head", data.trainSet().size()
+                                    + (data.val() == null ? 0 : data.valSet().size()), trainCache.secondsToCompute()
+                                    + (valCache == null ? 0 : valCache.secondsToCompute()),
+                            trainCache.onDisk() ? "on disk" : "in memory"));
+                }
+                network.train();
+                network.reseedDropout(epochSeed(epoch));
+                EpochTotals totals = new EpochTotals();
+                listener.epochStarted(epoch + 1, config.epochs(), stepsPerEpoch);
+                Iterator<Batch> batches = trainCache != null ? cachedBatches(trainCache, epoch)
+                        : data.train().epoch(epoch);
+                while (batches.hasNext()) {
+                    Batch b = batches.next();
+                    schedule.apply(optimizer, step);
+                    Tensor logits = trainCache != null ? network.head().forward(b.images())
+                            : network.forward(input(b.images()));
+                    Tensor loss = loss(logits, b.labels());
+                    double value = loss.item();
+                    if (!Double.isFinite(value)) {
+                        throw new NonFiniteLossException(String.format(Locale.ROOT, "epoch %d, batch %d: the loss is %s"
+                                        + " (learning rate %.3g); stopping. The last good checkpoint is %s%s", epoch + 1,
+                                totals.batches + 1, value, optimizer.groups().getLast().lr(), out.resolve(LAST),
+                                epoch == 0 ? " (none yet: this was the first epoch)" : " (epoch " + epoch + ")"));
+                    }
+                    optimizer.zeroGrad();
+                    loss.backward();
+                    if (config.gradClip() > 0) {
+                        GradClip.clipGradNorm(network.parameters().stream().filter(Parameter::isTrainable).toList(),
+                                config.gradClip());
+                    }
+                    optimizer.step();
+                    step++;
+                    listener.stepEnded(network, step);
+                    totals.add(value, logits, b.labels());
+                    listener.batchEnded(totals.batches, totals.meanLoss(), totals.accuracy(), totals.images,
+                            (System.nanoTime() - epochStart) / 1e9);
+                }
+                double trainPart = (System.nanoTime() - epochStart) / 1e9;
+                Validation val = validate(valCache);
+                double seconds = (System.nanoTime() - epochStart) / 1e9;
+                trainSeconds += seconds;
+                trainImages += totals.images;
+                if (epoch == startEpoch) {
+                    firstEpochSeconds = seconds;
+                } else {
+                    laterSeconds += seconds;
+                    laterEpochs++;
+                }
+                EpochRecord record = new EpochRecord(epoch + 1, totals.meanLoss(), totals.accuracy(),
+                        val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.metrics().accuracy(),
+                        optimizer.groups().getLast().lr(), seconds, totals.images / trainPart, trainableStages());
+                history.add(record);
+                double score = val == null ? totals.accuracy() : val.metrics().accuracy();
+                if (score > bestAccuracy) {
+                    bestAccuracy = score;
+                    bestEpoch = epoch + 1;
+                    stale = 0;
+                    ModelBundle.write(out.resolve(BEST), network, bundleMetadata());
+                } else {
+                    stale++;
+                }
+                new RunCheckpoint(epoch + 1, step, bestEpoch, bestAccuracy, stale, history, config.fingerprint(),
+                        network.stateDict(), optimizer.stateDict()).write(out.resolve(LAST));
+                appendMetrics(record);
+                listener.epochEnded(record, val == null ? null : val.metrics());
+                if (config.earlyStop() > 0 && stale >= config.earlyStop() && epoch + 1 < config.epochs()) {
+                    listener.log("early stop: no better validation accuracy for " + stale + " epochs; best was epoch "
+                            + bestEpoch);
+                    stoppedEarly = true;
+                    break;
+                }
+            }
+        } finally {
+            closeAll(trainCache, valCache);
+        }
+        ClassificationMetrics bestVal = data.val() == null ? null : bestModelMetrics();
+        writeReport(history, bestEpoch, bestVal);
+        EpochRecord last = history.getLast();
+        return new TrainingResult(last.valAccuracy(), data.val() == null ? Double.NaN : bestAccuracy, bestEpoch,
+                history.size(), trainSeconds, trainImages / Math.max(trainSeconds, 1e-9),
+                network.trainableParameterCount(), data.skippedFiles(), out.resolve(BEST), out.resolve(LAST),
+                out.resolve(REPORT), out.resolve(METRICS), cached,
+                laterEpochs == 0 || !cached ? Double.NaN : firstEpochSeconds / (laterSeconds / laterEpochs),
+                stoppedEarly, history);
+    }
+
+    /** Frozen backbone, deterministic inputs, running BatchNorm statistics: features are a function of the image. */
+    private boolean cacheApplies() {
+        String head = network.headName();
+        boolean backboneFrozen = network.stages().keySet().stream()
+                .filter(s -> !s.equals(head))
+                .allMatch(s -> network.stageParameters(s).values().stream().noneMatch(Parameter::isTrainable));
+        return config.featureCache() && backboneFrozen && config.unfreezeSchedule().isEmpty()
+                && data.trainPipeline().deterministic() && !config.frozenBnBatchStats();
+    }
+
+    /** The batches the loader would give for {@code epoch}, as cached features: same order, same labels. */
+    private Iterator<Batch> cachedBatches(FeatureCache cache, int epoch) {
+        int[] order = data.train().order(epoch);
+        int batch = config.batch();
+        List<int[]> chunks = new ArrayList<>();
+        List<Integer> present = new ArrayList<>();
+        int full = data.train().dropLast() ? order.length / batch * batch : order.length;
+        for (int i = 0; i < full; i += batch) {
+            present.clear();
+            for (int j = i; j < Math.min(i + batch, full); j++) {
+                if (cache.has(order[j])) {
+                    present.add(order[j]);
+                }
+            }
+            if (!present.isEmpty()) {
+                chunks.add(present.stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        int[] labels = data.trainSet().samples().stream().mapToInt(s -> s.label()).toArray();
+        return chunks.stream().map(rows -> {
+            long[] y = new long[rows.length];
+            for (int r = 0; r < rows.length; r++) {
+                y[r] = labels[rows[r]];
+            }
+            return new Batch(cache.rows(rows), Tensor.ofLongs(y, rows.length), rows);
+        }).iterator();
+    }
+
+    private record Validation(double loss, ClassificationMetrics metrics) {
+    }
+
+    /** Loss and metrics on the validation set in evaluation mode; null without validation data. */
+    private Validation validate(FeatureCache valCache) {
+        if (data.val() == null) {
+            return null;
+        }
+        ClassificationMetrics metrics = new ClassificationMetrics(data.classes());
+        double lossSum = 0;
+        long n = 0;
+        network.eval();
+        try (var _ = NoGrad.enter()) {
+            Iterator<Batch> it = valCache != null ? validationFromCache(valCache) : data.val().epoch(0);
+            while (it.hasNext()) {
+                Batch b = it.next();
+                Tensor logits = valCache != null ? network.head().forward(b.images())
+                        : network.forward(input(b.images()));
+                lossSum += loss(logits, b.labels()).item() * b.labels().numel();
+                n += b.labels().numel();
+                metrics.add(logits, b.labels());
+            }
+        } finally {
+            network.train();
+        }
+        return new Validation(lossSum / Math.max(1, n), metrics);
+    }
+
+    private Iterator<Batch> validationFromCache(FeatureCache cache) {
+        List<Batch> batches = new ArrayList<>();
+        var samples = data.valSet().samples();
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            if (cache.has(i)) {
+                rows.add(i);
+            }
+        }
+        for (int i = 0; i < rows.size(); i += config.batch()) {
+            int[] chunk = rows.subList(i, Math.min(i + config.batch(), rows.size())).stream()
+                    .mapToInt(Integer::intValue).toArray();
+            long[] y = new long[chunk.length];
+            for (int r = 0; r < chunk.length; r++) {
+                y[r] = samples.get(chunk[r]).label();
+            }
+            batches.add(new Batch(cache.rows(chunk), Tensor.ofLongs(y, chunk.length), chunk));
+        }
+        return batches.iterator();
+    }
+
+    /** The best bundle re-evaluated, for the report's confusion matrix and per-class table. */
+    private ClassificationMetrics bestModelMetrics() throws IOException {
+        try {
+            return dev.graft.models.ImageClassifier.load(config.out().resolve(BEST))
+                    .evaluate(data.valSet(), listener::warn);
+        } catch (WeightsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private Tensor input(Tensor rgb) {
+        return InputChannels.fromRgb(rgb, model.preprocessing().channels());
+    }
+
+    private Tensor loss(Tensor logits, Tensor labels) {
+        return loss(config, classWeights, logits, labels);
+    }
+
+    private long epochSeed(int epoch) {
+        return config.seed() * 1_000_003L + epoch;
+    }
+
+    private List<String> trainableStages() {
+        return network.stages().keySet().stream().filter(network::isStageTrainable).toList();
+    }
+
+    private BundleMetadata bundleMetadata() {
+        return new BundleMetadata(config.arch(), data.classes().size(), data.classes(), model.preprocessing(),
+                null, config.weights() == null ? null : config.weights().getFileName().toString(),
+                ModelBundle.graftVersion(), network.headSpec());
+    }
+
+    private void checkFingerprint(Map<String, String> saved) {
+        Map<String, String> now = config.fingerprint();
+        List<String> differences = new ArrayList<>();
+        now.forEach((k, v) -> {
+            if (!v.equals(saved.get(k))) {
+                differences.add(k + " was " + saved.get(k) + ", now " + v);
+            }
+        });
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("--resume: " + config.out().resolve(LAST) + " was written with other "
+                    + "settings (" + String.join("; ", differences) + "); resume with the same ones");
+        }
+    }
+
+    private void rewriteMetrics(List<EpochRecord> history) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (EpochRecord r : history) {
+            sb.append(JSON.writeValueAsString(r)).append('\n');
+        }
+        Files.writeString(config.out().resolve(METRICS), sb);
+    }
+
+    private void appendMetrics(EpochRecord record) throws IOException {
+        Files.writeString(config.out().resolve(METRICS), JSON.writeValueAsString(record) + "\n",
+                java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);
+    }
+
+    private void writeReport(List<EpochRecord> history, int bestEpoch, ClassificationMetrics bestVal) throws IOException {
+        SequencedMap<String, String> info = new LinkedHashMap<>();
+        info.put("architecture", config.arch());
+        info.put("weights", model.source());
+        info.put("strategy", config.strategy().toString());
+        info.put("data", data.summary());
+        config.fingerprint().forEach((k, v) -> info.putIfAbsent(k, v));
+        info.put("trainable parameters", Long.toString(network.trainableParameterCount()));
+        info.put("skipped files", Integer.toString(data.skippedFiles()));
+        TrainingReport.write(config.out().resolve(REPORT), "graft train: " + config.arch() + ", "
+                + config.strategy(), info, history, bestEpoch, bestVal);
+    }
+
+    private static void closeAll(FeatureCache... caches) throws IOException {
+        for (FeatureCache c : caches) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /** Running loss and accuracy of an epoch. */
+    private static final class EpochTotals {
+        int batches;
+        long images;
+        long correct;
+        double lossSum;
+
+        void add(double loss, Tensor logits, Tensor labels) {
+            int n = labels.numel();
+            long[] predicted = logits.argmax(1, false).toLongArray();
+            long[] truth = labels.toLongArray();
+            for (int i = 0; i < n; i++) {
+                if (predicted[i] == truth[i]) {
+                    correct++;
+                }
+            }
+            batches++;
+            images += n;
+            lossSum += loss * n;
+        }
+
+        double meanLoss() {
+            return images == 0 ? Double.NaN : lossSum / images;
+        }
+
+        double accuracy() {
+            return images == 0 ? Double.NaN : (double) correct / images;
+        }
+    }
+}
