@@ -23,7 +23,8 @@ import java.nio.file.NoSuchFileException;
  * {@link #commandLine()} wires the error handling every one of them shares.
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, versionProvider = GraftCommand.Version.class,
-        subcommands = {ConvertCommand.class, InspectCommand.class, InferCommand.class},
+        subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+                LrFindCommand.class, ConvertCommand.class, InspectCommand.class, InferCommand.class},
         description = "Transfer learning with ResNets on the JVM.",
         footer = "%nRun 'graft COMMAND --help' for a command's options.")
 public final class GraftCommand implements Runnable {
@@ -99,6 +100,7 @@ public final class GraftCommand implements Runnable {
             case AccessDeniedException f -> "permission denied: " + f.getFile();
             case FileSystemException f -> f.getFile() + ": " + f.getReason();
             case WeightsException w -> w.getMessage();
+            case dev.graft.models.train.NonFiniteLossException n -> n.getMessage();
             case NpyFormatException n -> n.getMessage();
             case SafetensorsFormatException s -> s.getMessage();
             case CheckpointFormatException c -> c.getMessage();
