@@ -410,7 +410,7 @@ public final class Trainer {
 
     private void writeReport(List<EpochRecord> history, int bestEpoch, ClassificationMetrics bestVal) throws IOException {
         SequencedMap<String, String> info = new LinkedHashMap<>();
-        info.put("architecture", config.arch());
+        info.put("arch", config.arch());
         info.put("weights", model.source());
         info.put("strategy", config.strategy().toString());
         info.put("data", data.summary());
