@@ -172,7 +172,7 @@ public final class WeightsLoader {
 
     /**
      * Matches the source's keys and shapes against the network's state dict, then copies every tensor into
-     * place. Everything is checked before anything is read, so one error lists every problem.
+     * place. Everything is checked before anything is read, so one error counts every problem.
      */
     private static Copied copyState(Source source, StagedNetwork network, String arch, int numClasses,
                                     boolean dropClassifier) throws WeightsException, SafetensorsFormatException {
