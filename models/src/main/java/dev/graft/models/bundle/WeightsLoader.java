@@ -34,13 +34,15 @@ import java.util.concurrent.FutureTask;
  * {@link LoadOptions#arch()}. Keys lose DataParallel's {@code module.} prefix, a checkpoint dict is unwrapped to
  * its state dict, F16, BF16 and F64 tensors become F32, and a checkpoint may lack the network's optional keys
  * ({@link StagedNetwork#optionalStateKeys()}). Any other missing, unexpected or mis-shaped key is an error that
- * lists them all.
+ * counts them, names the first few of each kind and says which registered architectures the file does fit.
  */
 public final class WeightsLoader {
     /** Seeds the initial weights, so a replaced classifier is the same on every run. */
     private static final long INIT_SEED = 0;
     /** Both ResNet families name their first convolution conv1; its weight gives the input channels. */
     private static final String STEM_WEIGHT = "conv1.weight";
+    /** Keys named per kind of problem in a mismatch message; a wrong architecture misses hundreds. */
+    private static final int KEYS_SHOWN = 5;
 
     private WeightsLoader() {
     }
@@ -112,8 +114,7 @@ public final class WeightsLoader {
         if (bundle != null && !bundle.head().isLinear()) {
             network.replaceHead(bundle.head(), numClasses, new Generator(INIT_SEED));
         }
-        Copied copied = copyState(source, network, arch.name() + " with " + numClasses + " classes",
-                options.dropClassifier());
+        Copied copied = copyState(source, network, arch.name(), numClasses, options.dropClassifier());
         boolean sameClasses = bundle != null && bundle.numClasses() == numClasses;
         BundleMetadata info = bundle == null
                 ? new BundleMetadata(arch.name(), numClasses, List.of(), arch.preprocessing(), null, null, null)
@@ -175,10 +176,10 @@ public final class WeightsLoader {
 
     /**
      * Matches the source's keys and shapes against the network's state dict, then copies every tensor into
-     * place. Everything is checked before anything is read, so one error lists every problem.
+     * place. Everything is checked before anything is read, so one error counts every problem.
      */
-    private static Copied copyState(Source source, StagedNetwork network, String target, boolean dropClassifier)
-            throws WeightsException, SafetensorsFormatException {
+    private static Copied copyState(Source source, StagedNetwork network, String arch, int numClasses,
+                                    boolean dropClassifier) throws WeightsException, SafetensorsFormatException {
         Map<String, Tensor> own = network.stateDict();
         Set<String> optional = new HashSet<>(network.optionalStateKeys());
         Classifier classifier = Classifier.of(network);
@@ -211,7 +212,8 @@ public final class WeightsLoader {
                     ? " (the file's classifier has " + fileHead[0] + " classes: load it with " + fileHead[0]
                             + " classes, or drop it for a fresh one of " + classifier.outputs() + ")"
                     : "";
-            throw new WeightsException(mismatchMessage(source, target, missing, unexpected, mismatched) + hint);
+            throw new WeightsException(mismatchMessage(source, arch + " with " + numClasses + " classes", missing,
+                    unexpected, mismatched) + hint + otherFits(shapes, arch));
         }
         try (var _ = NoGrad.enter()) {
             for (var e : own.entrySet()) {
@@ -227,14 +229,34 @@ public final class WeightsLoader {
                                           List<String> mismatched) {
         StringJoiner problems = new StringJoiner("; ");
         if (!missing.isEmpty()) {
-            problems.add("missing keys (" + missing.size() + "): " + String.join(", ", missing));
+            problems.add("missing keys " + firstFew(missing));
         }
         if (!unexpected.isEmpty()) {
-            problems.add("unexpected keys (" + unexpected.size() + "): " + String.join(", ", unexpected));
+            problems.add("unexpected keys " + firstFew(unexpected));
         }
         if (!mismatched.isEmpty()) {
-            problems.add("shape mismatches (" + mismatched.size() + "): " + String.join(", ", mismatched));
+            problems.add("shape mismatches " + firstFew(mismatched));
         }
         return source.file() + ": the " + source.format() + " state dict does not fit " + target + ": " + problems;
+    }
+
+    /** "(7): a, b, c, d, e and 2 more". */
+    private static String firstFew(List<String> items) {
+        int more = items.size() - KEYS_SHOWN;
+        return "(" + items.size() + "): " + String.join(", ", items.subList(0, Math.min(items.size(), KEYS_SHOWN)))
+                + (more > 0 ? " and " + more + " more" : "");
+    }
+
+    /**
+     * What the file's keys and shapes do fit, when it is not {@code arch} (a file that fits it but for the
+     * classifier's size is explained by the hint).
+     */
+    private static String otherFits(Map<String, int[]> shapes, String arch) {
+        List<String> fits = ArchitectureFit.fitting(shapes);
+        if (fits.contains(arch)) {
+            return "";
+        }
+        return fits.isEmpty() ? "; its keys and shapes fit none of the registered architectures"
+                : "; its keys and shapes fit " + String.join(" and ", fits);
     }
 }

@@ -67,8 +67,10 @@ final class ConvertCommand implements Callable<Integer> {
         ModelBundle.write(out, loaded.network(), metadata);
         double seconds = (System.nanoTime() - start) / 1e9;
 
+        PrintWriter stderr = spec.commandLine().getErr();
+        Notes.report(stderr, loaded);
+        stderr.flush();
         PrintWriter stdout = spec.commandLine().getOut();
-        Notes.report(stdout, loaded);
         int tensors = loaded.network().stateDict().size();
         stdout.printf(Locale.ROOT, "converted %s (%s) to %s: %s, %d classes, %d tensors, %,d parameters, %.2f s%n",
                 in, loaded.source(), out, info.arch(), info.numClasses(), tensors,

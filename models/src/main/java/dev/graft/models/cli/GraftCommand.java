@@ -3,20 +3,24 @@ package dev.graft.models.cli;
 import dev.graft.engine.safetensors.SafetensorsFormatException;
 import dev.graft.models.bundle.ModelBundle;
 import dev.graft.models.bundle.WeightsException;
+import dev.graft.models.train.NonFiniteLossException;
 import dev.graft.weights.CheckpointFormatException;
 import dev.graft.weights.npy.NpyFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 /**
  * {@code graft}, the command-line entry point. Sub-commands are classes in this package registered below;
@@ -24,9 +28,9 @@ import java.nio.file.NoSuchFileException;
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, versionProvider = GraftCommand.Version.class,
         subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                LrFindCommand.class, ConvertCommand.class, InspectCommand.class, InferCommand.class},
+                LrFindCommand.class, ConvertCommand.class, InspectCommand.class, InferCommand.class, HelpCommand.class},
         description = "Transfer learning with ResNets on the JVM.",
-        footer = "%nRun 'graft COMMAND --help' for a command's options.")
+        footer = "%nRun 'graft help COMMAND' or 'graft COMMAND --help' for a command's options.")
 public final class GraftCommand implements Runnable {
     private static final int USAGE_ERROR = 2;
     private static final int RUNTIME_ERROR = 1;
@@ -60,9 +64,11 @@ public final class GraftCommand implements Runnable {
     /** A command line for {@code graft} that reports errors as one line on its err writer (see the package docs). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new GraftCommand());
+        // A word that is not a command ends parsing, so 'graft foo inspect' reports foo, not inspect's arguments.
+        cl.getCommandSpec().parser().stopAtPositional(true);
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
-            failed.getErr().println(prefix(failed) + ": " + oneLine(e.getMessage()) + " (see '"
+            failed.getErr().println(prefix(failed) + ": " + oneLine(usageMessage(e)) + " (see '"
                     + failed.getCommandSpec().qualifiedName() + " --help')");
             failed.getErr().flush();
             return USAGE_ERROR;
@@ -78,6 +84,34 @@ public final class GraftCommand implements Runnable {
             return RUNTIME_ERROR;
         });
         return cl;
+    }
+
+    /** picocli's message, except that an unknown command is called one; both with picocli's suggestions. */
+    private static String usageMessage(ParameterException e) {
+        CommandLine failed = e.getCommandLine();
+        if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            if (unmatched.isUnknownOption() || failed.getSubcommands().isEmpty()) {
+                return e.getMessage() + didYouMean(unmatched.getSuggestions());
+            }
+            return unknownCommand(failed, unmatched.getUnmatched().getFirst(), unmatched.getSuggestions());
+        }
+        ParseResult parsed = failed.getParseResult();
+        if (e.getValue() != null && parsed != null && parsed.subcommand() != null
+                && parsed.subcommand().commandSpec().userObject() instanceof HelpCommand) {
+            // 'graft help foo': picocli's HelpCommand reports foo in words of its own, without suggestions.
+            return unknownCommand(failed, e.getValue(),
+                    new UnmatchedArgumentException(failed, List.of(e.getValue())).getSuggestions());
+        }
+        return e.getMessage();
+    }
+
+    private static String unknownCommand(CommandLine parent, String word, List<String> suggestions) {
+        return "unknown command '" + word + "'" + (suggestions.isEmpty()
+                ? "; commands: " + String.join(", ", parent.getSubcommands().keySet()) : didYouMean(suggestions));
+    }
+
+    private static String didYouMean(List<String> suggestions) {
+        return suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?";
     }
 
     private static String prefix(CommandLine command) {
@@ -98,9 +132,9 @@ public final class GraftCommand implements Runnable {
         return switch (e) {
             case NoSuchFileException f -> "no such file: " + f.getFile();
             case AccessDeniedException f -> "permission denied: " + f.getFile();
-            case FileSystemException f -> f.getFile() + ": " + f.getReason();
+            case FileSystemException f -> f.getReason() != null ? f.getFile() + ": " + f.getReason() : f.getMessage();
             case WeightsException w -> w.getMessage();
-            case dev.graft.models.train.NonFiniteLossException n -> n.getMessage();
+            case NonFiniteLossException n -> n.getMessage();
             case NpyFormatException n -> n.getMessage();
             case SafetensorsFormatException s -> s.getMessage();
             case CheckpointFormatException c -> c.getMessage();

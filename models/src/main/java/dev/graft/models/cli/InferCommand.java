@@ -36,7 +36,12 @@ final class InferCommand implements Callable<Integer> {
     private Path weights;
 
     @Mixin
-    private ModelOptions model;
+    private ArchOption model;
+
+    @Option(names = "--num-classes", paramLabel = "N",
+            description = "The classes the file's classifier must have: infer uses a file's classifier as it is and"
+                    + " never replaces it ('graft convert --num-classes' does). Default: the file's.")
+    private Integer numClasses;
 
     @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Images, [N, C, H, W].")
     private Path input;
@@ -54,22 +59,36 @@ final class InferCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
         }
+        if (numClasses != null && numClasses < 1) {
+            throw new ParameterException(spec.commandLine(), "--num-classes must be at least 1, got " + numClasses);
+        }
         ModelOptions.checkOutputFolder(spec, output, "--output");
         long start = System.nanoTime();
         Tensor images = readImages(input);
         LoadedModel loaded = WeightsLoader.load(weights, options);
+        int fileClasses = loaded.info().numClasses();
+        if (numClasses != null && numClasses != fileClasses) {
+            // A fresh head of another size would give random logits, which infer must never pass off as results.
+            throw new ParameterException(spec.commandLine(), "--num-classes " + numClasses + ": " + weights
+                    + " holds " + loaded.info().arch() + " with a classifier of " + fileClasses + " classes, and infer"
+                    + " uses it as it is; drop --num-classes, or give the file a new classifier with 'graft convert"
+                    + " --num-classes " + numClasses + "' and train it");
+        }
         int channels = images.size(1);
         if (channels != loaded.inChannels()) {
             throw new IllegalArgumentException(input + ": images of shape " + Shape.format(images.shape()) + " have "
                     + channels + (channels == 1 ? " channel" : " channels") + " but " + loaded.info().arch()
                     + " takes " + loaded.inChannels());
         }
-        Tensor logits = logits(loaded.network(), images, batch, loaded.info().numClasses());
+        Tensor logits = logits(loaded.network(), images, batch, fileClasses);
         Npy.write(output, logits);
         double seconds = (System.nanoTime() - start) / 1e9;
 
+        PrintWriter err = spec.commandLine().getErr();
+        Notes.report(err, loaded);
+        Notes.nonFiniteLogits(err, logits.toFloatArray(), fileClasses);
+        err.flush();
         PrintWriter out = spec.commandLine().getOut();
-        Notes.report(out, loaded);
         out.printf(Locale.ROOT, "wrote %s: logits %s of %s (%s, %s), %.2f s%n", output, Shape.format(logits.shape()),
                 loaded.info().arch(), weights, loaded.source(), seconds);
         out.flush();

@@ -24,6 +24,7 @@ import static dev.graft.models.bundle.CliFixtures.ARCH;
 import static dev.graft.models.bundle.CliFixtures.CLASSES;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -168,6 +169,7 @@ class WeightsLoaderTest {
         assertTrue(m.contains("linear.weight is [3, 64] in the file, [5, 64] in the network")
                 && m.contains("linear.bias is [3] in the file, [5] in the network")
                 && m.contains("the file's classifier has 3 classes"), m);
+        assertFalse(m.contains("its keys and shapes fit"), "it does fit, but for the head: " + m);
     }
 
     @Test
@@ -186,15 +188,31 @@ class WeightsLoaderTest {
         assertTrue(m.contains("unexpected keys (1): head.weight"), m);
         assertTrue(m.contains("shape mismatches (1): layer2.0.conv1.weight is [32, 16, 1, 1] in the file,"
                 + " [32, 16, 3, 3] in the network"), m);
+        assertTrue(m.endsWith("; its keys and shapes fit none of the registered architectures"), m);
         assertEquals(1, m.lines().count(), "one line");
     }
 
     @Test
-    void wrongArchitectureIsAKeyMismatch() {
+    void wrongArchitectureNamesAFewKeysAndTheArchitectureThatFits() {
         WeightsException e = assertThrows(WeightsException.class, () -> WeightsLoader.load(
                 CliFixtures.path(CliFixtures.ZIP), LoadOptions.defaults().withArch("cifar_resnet32")));
-        assertTrue(e.getMessage().contains("missing keys (60)") && e.getMessage().contains("layer3.4.bn2.weight"),
-                e.getMessage());
+        String m = e.getMessage();
+        assertEquals(CliFixtures.path(CliFixtures.ZIP) + ": the PyTorch zip state dict does not fit cifar_resnet32 with"
+                + " 3 classes: missing keys (60): layer1.3.conv1.weight, layer1.3.bn1.weight, layer1.3.bn1.bias,"
+                + " layer1.3.bn1.running_mean, layer1.3.bn1.running_var and 55 more; its keys and shapes fit"
+                + " cifar_resnet20", m);
+
+        e = assertThrows(WeightsException.class, () -> WeightsLoader.load(CliFixtures.path(CliFixtures.ZIP),
+                LoadOptions.defaults().withArch("resnet50")));
+        m = e.getMessage();
+        assertTrue(m.contains(": the PyTorch zip state dict does not fit resnet50 with 3 classes: missing keys (172): "
+                + "layer1.0.conv3.weight, layer1.0.bn3.weight, layer1.0.bn3.bias, layer1.0.bn3.running_mean,"
+                + " layer1.0.bn3.running_var and 167 more; unexpected keys (2): linear.weight, linear.bias;"
+                + " shape mismatches (95): conv1.weight is [16, 3, 3, 3] in the file, [64, 3, 7, 7] in the"
+                + " network,"), m);
+        assertTrue(m.contains(" and 90 more; "), m);
+        assertTrue(m.endsWith("; its keys and shapes fit cifar_resnet20"), m);
+        assertTrue(m.length() < 1000, m.length() + " characters: " + m);
     }
 
     @Test

@@ -22,6 +22,7 @@ import static dev.graft.models.bundle.CliFixtures.ARCH;
 import static dev.graft.models.bundle.CliFixtures.LEGACY;
 import static dev.graft.models.bundle.CliFixtures.ZIP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The graft command run in-process: convert, inspect and infer on the CLI fixtures, and its error exits. */
@@ -94,8 +95,11 @@ class GraftCommandTest {
         assertEquals(0, run.code(), run.err());
         CliFixtures.assertLogitsClose(CliFixtures.read(CliFixtures.LOGITS), Npy.read(logits));
         if (checkpoint.equals(LEGACY)) {
-            assertTrue(run.out().contains("note: the file lacks optional keys (19 num_batches_tracked)"), run.out());
+            assertTrue(run.err().contains("note: the file lacks optional keys (19 num_batches_tracked)"), run.err());
+        } else {
+            assertEquals("", run.err());
         }
+        assertFalse(run.out().contains("note:"), run.out());
     }
 
     @Test
@@ -115,8 +119,9 @@ class GraftCommandTest {
         Path bundle = dir.resolve("c5.safetensors");
         Run run = graft("convert", "--in", fixture(LEGACY), "--out", bundle, "--arch", ARCH, "--num-classes", 5);
         assertEquals(0, run.code(), run.err());
-        assertTrue(run.out().contains("note: the file's classifier does not have 5 classes; freshly initialised"
-                + " linear.weight, linear.bias"), run.out());
+        assertTrue(run.err().startsWith("note: the file's classifier does not have 5 classes; freshly initialised"
+                + " linear.weight, linear.bias"), "notes go to stderr: " + run.err());
+        assertFalse(run.out().contains("note:"), run.out());
         assertEquals(5, ModelBundle.readMetadata(bundle).numClasses());
     }
 
@@ -216,9 +221,106 @@ class GraftCommandTest {
 
     @Test
     void verbosePrintsTheStackTrace() {
-        Run run = graft("inspect", "--verbose", dir.resolve("none.pth"));
+        Path none = dir.resolve("none.pth");
+        for (Run run : List.of(graft("inspect", "--verbose", none), graft("inspect", none, "--verbose"),
+                graft("--verbose", "inspect", none))) {
+            assertEquals(1, run.code());
+            assertTrue(run.err().startsWith("graft inspect: no such file: "), run.err());
+            assertTrue(run.err().contains("\tat "), run.err());
+        }
+    }
+
+    @Test
+    void inferRefusesAClassCountOtherThanTheFiles() throws Exception {
+        Path logits = dir.resolve("logits.npy");
+        Run run = graft("infer", "--weights", fixture(ZIP), "--arch", ARCH, "--num-classes", 5, "--input",
+                fixture(CliFixtures.INPUT), "--output", logits);
+        assertEquals(2, run.code());
+        assertEquals("graft infer: --num-classes 5: " + fixture(ZIP) + " holds cifar_resnet20 with a classifier of 3"
+                + " classes, and infer uses it as it is; drop --num-classes, or give the file a new classifier with"
+                + " 'graft convert --num-classes 5' and train it (see 'graft infer --help')", run.errorLine());
+        assertFalse(Files.exists(logits), "no random logits written");
+
+        run = graft("infer", "--weights", fixture(ZIP), "--arch", ARCH, "--num-classes", 3, "--input",
+                fixture(CliFixtures.INPUT), "--output", logits);
+        assertEquals(0, run.code(), run.err());
+        CliFixtures.assertLogitsClose(CliFixtures.read(CliFixtures.LOGITS), Npy.read(logits));
+    }
+
+    @Test
+    void wrongArchitectureSaysWhichOneFitsInAShortLine() {
+        Run run = graft("infer", "--weights", fixture(ZIP), "--arch", "cifar_resnet56", "--input",
+                fixture(CliFixtures.INPUT), "--output", dir.resolve("y.npy"));
         assertEquals(1, run.code());
-        assertTrue(run.err().startsWith("graft inspect: no such file: "), run.err());
-        assertTrue(run.err().contains("\tat "), run.err());
+        String line = run.errorLine();
+        assertTrue(line.contains("missing keys (180): ") && line.contains(" and 175 more"), line);
+        assertTrue(line.endsWith("; its keys and shapes fit cifar_resnet20"), line);
+        assertTrue(line.length() < 600, line.length() + " characters: " + line);
+    }
+
+    @Test
+    void unknownCommandsAreNamedWithSuggestions() {
+        Run run = graft("foo", "inspect");
+        assertEquals(2, run.code());
+        assertEquals("graft: unknown command 'foo'; commands: convert, inspect, infer, help (see 'graft --help')",
+                run.errorLine());
+
+        run = graft("infre", "--weights", "w.pth");
+        assertEquals(2, run.code());
+        assertTrue(run.errorLine().matches("graft: unknown command 'infre'; did you mean infer( or \\w+)*\\?"
+                + " \\(see 'graft --help'\\)"), run.err());
+
+        run = graft("inspect", "--verbos", "x.pth");
+        assertEquals(2, run.code());
+        assertTrue(run.errorLine().matches("graft inspect: Unknown option: '--verbos'; did you mean .*--verbose\\? .*"),
+                run.err());
+    }
+
+    @Test
+    void helpCommandPrintsACommandsHelp() {
+        Run run = graft("help", "inspect");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().startsWith("Usage: graft inspect"), run.out());
+        assertEquals(graft("inspect", "--help").out(), run.out());
+
+        run = graft("help", "foo");
+        assertEquals(2, run.code());
+        assertEquals("graft: unknown command 'foo'; commands: convert, inspect, infer, help (see 'graft --help')",
+                run.errorLine());
+        run = graft("help", "conver");
+        assertEquals(2, run.code());
+        assertTrue(run.errorLine().matches("graft: unknown command 'conver'; did you mean convert( or \\w+)*\\?"
+                + " \\(see 'graft --help'\\)"), run.err());
+    }
+
+    @Test
+    void nonFiniteLogitsGetAWarningWithACount() throws Exception {
+        Tensor images = CliFixtures.read(CliFixtures.INPUT);
+        float[] pixels = images.toFloatArray();
+        pixels[pixels.length - 1] = Float.NaN; // the last pixel of the second image
+        Path input = dir.resolve("nan.npy");
+        Npy.write(input, Tensor.of(pixels, images.shape()));
+        Path logits = dir.resolve("logits.npy");
+        Run run = graft("infer", "--weights", fixture(ZIP), "--arch", ARCH, "--input", input, "--output", logits);
+        assertEquals(0, run.code(), run.err());
+        assertEquals("warning: 3 of 6 logits are NaN or infinite, in 1 of 2 images", run.err().strip());
+        float[] written = Npy.read(logits).toFloatArray();
+        assertTrue(Float.isFinite(written[0]) && Float.isNaN(written[5]), Arrays.toString(written));
+    }
+
+    @Test
+    void anOutputThatCannotBeReplacedIsAUsageErrorBeforeAnyWork() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("out.safetensors"));
+        Run run = graft("convert", "--in", fixture(ZIP), "--out", folder, "--arch", ARCH);
+        assertEquals(2, run.code());
+        assertEquals("graft convert: --out: " + folder + ": is a directory (see 'graft convert --help')",
+                run.errorLine());
+
+        Path link = Files.createSymbolicLink(dir.resolve("y.npy"), dir.resolve("gone/y.npy"));
+        run = graft("infer", "--weights", fixture(ZIP), "--arch", ARCH, "--input", fixture(CliFixtures.INPUT),
+                "--output", link);
+        assertEquals(2, run.code());
+        assertTrue(run.errorLine().startsWith("graft infer: --output: " + link + ": is a symbolic link to "),
+                run.err());
     }
 }
