@@ -1,5 +1,6 @@
 package dev.graft.models;
 
+import dev.graft.engine.Functional;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
 import dev.graft.models.bundle.BundleMetadata;
@@ -16,8 +17,8 @@ import dev.graft.models.image.ImageDecoder;
 import dev.graft.models.report.ClassificationMetrics;
 import dev.graft.models.resnet.StagedNetwork;
 import dev.graft.models.train.InputChannels;
-import dev.graft.models.train.Trainer;
 import dev.graft.models.train.TrainConfig;
+import dev.graft.models.train.Trainer;
 import dev.graft.models.train.TrainingListener;
 import dev.graft.models.train.TrainingResult;
 
@@ -29,6 +30,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -169,7 +171,7 @@ public final class ImageClassifier {
      * Accuracy, top-5, per-class precision/recall/F1 and the confusion matrix over {@code data}, whose classes
      * must be the model's, in order. Unreadable files are skipped with a warning to {@code warnings}.
      */
-    public ClassificationMetrics evaluate(ImageDataset data, java.util.function.Consumer<String> warnings) {
+    public ClassificationMetrics evaluate(ImageDataset data, Consumer<String> warnings) {
         if (!data.classes().equals(labels)) {
             throw new IllegalArgumentException("evaluate: the data's classes " + data.classes()
                     + " are not the model's " + labels);
@@ -202,7 +204,7 @@ public final class ImageClassifier {
 
     private float[] probabilities(Tensor input) {
         try (var _ = NoGrad.enter()) {
-            return dev.graft.engine.Functional.softmax(network.forward(input), 1).toFloatArray();
+            return Functional.softmax(network.forward(input), 1).toFloatArray();
         }
     }
 

@@ -37,14 +37,12 @@ final class LrFindCommand implements Callable<Integer> {
     private int steps;
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs/lr-find", description = "Default: ${DEFAULT-VALUE}.")
     private Path out;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
-    private String device;
     @Option(names = "--json", description = "End with one JSON object on its own line.")
     private boolean json;
 
     @Override
     public Integer call() throws Exception {
-        Devices.require(spec, device);
+        Devices.require(spec, options.device());
         PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
         PrintStream stderr = WriterStreams.over(spec.commandLine().getErr());
         Devices.threads(spec, options.threads(), stderr);

@@ -1,16 +1,10 @@
 package dev.graft.models.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graft.models.ModelRegistry;
-import dev.graft.models.data.Augment;
-import dev.graft.models.data.SamplerKind;
 import dev.graft.models.report.EpochRecord;
-import dev.graft.models.resnet.HeadSpec;
-import dev.graft.models.train.Strategy;
 import dev.graft.models.train.TrainConfig;
 import dev.graft.models.train.Trainer;
 import dev.graft.models.train.TrainingResult;
-import dev.graft.models.train.UnfreezeSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -40,8 +33,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     private TrainOptions options;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
-    private String device;
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/train-DATE-TIME).")
     private Path out;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
@@ -51,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Devices.require(spec, device);
+        Devices.require(spec, options.device());
         PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
         PrintStream stderr = WriterStreams.over(spec.commandLine().getErr());
         Devices.threads(spec, options.threads(), stderr);

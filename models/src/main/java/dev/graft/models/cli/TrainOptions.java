@@ -81,7 +81,8 @@ final class TrainOptions {
             description = "Crop size; the resize size scales with it. Default: the architecture's.")
     private int imageSize;
     @Option(names = "--in-channels", defaultValue = "0", paramLabel = "K",
-            description = "1: grey input, the pretrained first convolution summed over RGB. Default: 3.")
+            description = {"Input channels. 1: grey images (luma), the pretrained first convolution summed over RGB.",
+                    "K > 3 (through the API): the RGB kernels repeated cyclically and scaled by 3/K. Default: 3."})
     private int inChannels;
     @Option(names = "--backbone-lr-mult", defaultValue = "1", paramLabel = "M",
             description = "Learning-rate factor of every backbone stage (default: ${DEFAULT-VALUE}).")
@@ -108,8 +109,14 @@ final class TrainOptions {
     private long seed;
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all cores).")
     private int threads;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
+    private String device;
     @Option(names = "--workers", defaultValue = "0", description = "Image-loading threads (default: cores - 1).")
     private int workers;
+    String device() {
+        return device;
+    }
+
     /** --threads: 0 for the default. */
     int threads() {
         return threads;

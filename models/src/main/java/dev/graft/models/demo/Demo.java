@@ -32,7 +32,7 @@ public record Demo(Path folder, long seed, int sourcePerClass, int sourceEpochs,
 
     /** The sizes {@code graft demo} uses: a few minutes on two cores. */
     public static Demo standard(Path folder, long seed) {
-        return new Demo(folder, seed, 150, 6, 20, 50, 12);
+        return new Demo(folder, seed, 150, 8, 20, 50, 12);
     }
 
     /** One transfer run's outcome. */

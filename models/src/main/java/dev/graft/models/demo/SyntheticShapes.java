@@ -1,7 +1,6 @@
 package dev.graft.models.demo;
 
 import javax.imageio.ImageIO;
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -55,7 +54,7 @@ public final class SyntheticShapes {
         g.fillRect(0, 0, size, size);
         // The figure's colour is far from the background's in hue and brightness, so it stays visible.
         g.setColor(Color.getHSBColor(hue + 0.5f, (float) random.nextDouble(0.5, 1), (float) random.nextDouble(0.5, 1)));
-        double scale = size * random.nextDouble(0.28, 0.42);
+        double scale = size * random.nextDouble(0.32, 0.46);
         AffineTransform at = new AffineTransform();
         at.translate(size / 2.0 + random.nextDouble(-0.15, 0.15) * size, size / 2.0 + random.nextDouble(-0.15, 0.15) * size);
         at.rotate(random.nextDouble(0, 2 * Math.PI));

@@ -1,17 +1,18 @@
 package dev.graft.models.train;
 
-import dev.graft.models.data.Augment;
+import dev.graft.models.ModelRegistry;
+import dev.graft.models.Preprocessing;
 import dev.graft.models.data.DataLoader;
 import dev.graft.models.data.ImageDataset;
 import dev.graft.models.data.ImageFolder;
 import dev.graft.models.data.Pipeline;
 import dev.graft.models.data.SamplerKind;
 import dev.graft.models.data.StratifiedSplit;
-import dev.graft.models.ModelRegistry;
-import dev.graft.models.Preprocessing;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The datasets and loaders of a run: training images with the configured augmentation and sampler, validation
@@ -107,14 +108,20 @@ final class RunData implements AutoCloseable {
         return val;
     }
 
+    /** What the transformed validation images take in memory (training and evaluation images are alike in size). */
+    long valImageBytes() {
+        return valSet == null ? 0 : (long) valSet.size() * trainPipeline.channels() * trainPipeline.imageSize()
+                * trainPipeline.imageSize() * Float.BYTES;
+    }
+
     DataLoader trainFeatures() {
         return trainFeatures;
     }
 
     /** Distinct unreadable files met by any loader so far. */
     int skippedFiles() {
-        return (int) java.util.stream.Stream.of(train, trainFeatures, val)
-                .filter(java.util.Objects::nonNull)
+        return (int) Stream.of(train, trainFeatures, val)
+                .filter(Objects::nonNull)
                 .flatMap(l -> l.skippedReports().stream())
                 .distinct().count();
     }

@@ -6,7 +6,6 @@ import dev.graft.models.resnet.HeadSpec;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 

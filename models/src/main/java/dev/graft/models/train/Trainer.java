@@ -13,13 +13,11 @@ import dev.graft.engine.optim.LrSchedule;
 import dev.graft.engine.optim.Optimizer;
 import dev.graft.engine.optim.ParamGroup;
 import dev.graft.engine.optim.Sgd;
+import dev.graft.models.ImageClassifier;
 import dev.graft.models.bundle.BundleMetadata;
 import dev.graft.models.bundle.ModelBundle;
 import dev.graft.models.bundle.WeightsException;
 import dev.graft.models.data.Batch;
-import dev.graft.models.data.DataLoader;
-import dev.graft.models.data.Pipeline;
-import dev.graft.models.data.SamplerKind;
 import dev.graft.models.report.ClassificationMetrics;
 import dev.graft.models.report.EpochRecord;
 import dev.graft.models.report.TrainingReport;
@@ -28,6 +26,7 @@ import dev.graft.models.resnet.StagedNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -49,6 +48,11 @@ public final class Trainer {
     static final String METRICS = "metrics.jsonl";
     static final String REPORT = "report.html";
     private static final long CACHE_MEMORY_BYTES = 1L << 30;
+    /**
+     * Validation images are transformed deterministically, so a validation set that fits in this many bytes is
+     * decoded once and kept for the later epochs.
+     */
+    private static final long VAL_IMAGES_BYTES = 256L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainConfig config;
@@ -60,6 +64,8 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final Tensor classWeights;
     private final int stepsPerEpoch;
+    /** The validation batches once decoded, when they fit in {@link #VAL_IMAGES_BYTES}; null before. */
+    private List<Batch> valImages;
 
     private Trainer(TrainConfig config, TrainingListener listener) throws IOException, WeightsException {
         this.config = config;
@@ -313,14 +319,23 @@ public final class Trainer {
         long n = 0;
         network.eval();
         try (var _ = NoGrad.enter()) {
-            Iterator<Batch> it = valCache != null ? validationFromCache(valCache) : data.val().epoch(0);
+            boolean keep = valCache == null && valImages == null && data.valImageBytes() <= VAL_IMAGES_BYTES;
+            List<Batch> kept = keep ? new ArrayList<>() : null;
+            Iterator<Batch> it = valCache != null ? validationFromCache(valCache)
+                    : valImages != null ? valImages.iterator() : data.val().epoch(0);
             while (it.hasNext()) {
                 Batch b = it.next();
+                if (kept != null) {
+                    kept.add(b);
+                }
                 Tensor logits = valCache != null ? network.head().forward(b.images())
                         : network.forward(input(b.images()));
                 lossSum += loss(logits, b.labels()).item() * b.labels().numel();
                 n += b.labels().numel();
                 metrics.add(logits, b.labels());
+            }
+            if (kept != null) {
+                valImages = kept;
             }
         } finally {
             network.train();
@@ -352,7 +367,7 @@ public final class Trainer {
     /** The best bundle re-evaluated, for the report's confusion matrix and per-class table. */
     private ClassificationMetrics bestModelMetrics() throws IOException {
         try {
-            return dev.graft.models.ImageClassifier.load(config.out().resolve(BEST))
+            return ImageClassifier.load(config.out().resolve(BEST))
                     .evaluate(data.valSet(), listener::warn);
         } catch (WeightsException e) {
             throw new IOException(e.getMessage(), e);
@@ -405,7 +420,7 @@ public final class Trainer {
 
     private void appendMetrics(EpochRecord record) throws IOException {
         Files.writeString(config.out().resolve(METRICS), JSON.writeValueAsString(record) + "\n",
-                java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.CREATE);
+                StandardOpenOption.APPEND, StandardOpenOption.CREATE);
     }
 
     private void writeReport(List<EpochRecord> history, int bestEpoch, ClassificationMetrics bestVal) throws IOException {
