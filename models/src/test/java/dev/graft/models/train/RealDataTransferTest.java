@@ -81,6 +81,9 @@ class RealDataTransferTest {
                 .network();
         Map<String, Tensor> after = saved(r.lastCheckpoint(), "model.");
         for (var e : source.namedParameters().entrySet()) {
+            if (e.getKey().startsWith("linear.")) {
+                continue; // the head is new: 2 classes, not the checkpoint's 10
+            }
             boolean trained = e.getKey().startsWith("layer3.");
             boolean same = java.util.Arrays.equals(e.getValue().tensor().toFloatArray(),
                     after.get(e.getKey()).toFloatArray());
