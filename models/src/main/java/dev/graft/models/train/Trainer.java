@@ -64,6 +64,8 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final Tensor classWeights;
     private final int stepsPerEpoch;
+    /** Optimizer steps taken so far, the schedule's clock. */
+    private long step;
     /** The validation batches once decoded, when they fit in {@link #VAL_IMAGES_BYTES}; null before. */
     private List<Batch> valImages;
 
@@ -131,7 +133,6 @@ public final class Trainer {
         Path out = config.out();
         List<EpochRecord> history = new ArrayList<>();
         int startEpoch = 0;
-        long step = 0;
         int bestEpoch = 0;
         double bestAccuracy = Double.NEGATIVE_INFINITY;
         int stale = 0;
@@ -165,9 +166,10 @@ public final class Trainer {
         int laterEpochs = 0;
         double trainSeconds = 0;
         long trainImages = 0;
-        boolean stoppedEarly = false;
+        // A run that had already stopped early stays stopped when resumed.
+        boolean stoppedEarly = config.earlyStop() > 0 && stale >= config.earlyStop();
         try {
-            for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+            for (int epoch = startEpoch; epoch < config.epochs() && !stoppedEarly; epoch++) {
                 long epochStart = System.nanoTime();
                 List<String> unfrozen = config.unfreezeSchedule().applyThrough(epoch + 1, network);
                 if (!unfrozen.isEmpty()) {
@@ -187,38 +189,7 @@ public final class Trainer {
                                     + (valCache == null ? 0 : valCache.secondsToCompute()),
                             trainCache.onDisk() ? "on disk" : "in memory"));
                 }
-                network.train();
-                network.reseedDropout(epochSeed(epoch));
-                EpochTotals totals = new EpochTotals();
-                listener.epochStarted(epoch + 1, config.epochs(), stepsPerEpoch);
-                Iterator<Batch> batches = trainCache != null ? cachedBatches(trainCache, epoch)
-                        : data.train().epoch(epoch);
-                while (batches.hasNext()) {
-                    Batch b = batches.next();
-                    schedule.apply(optimizer, step);
-                    Tensor logits = trainCache != null ? network.head().forward(b.images())
-                            : network.forward(input(b.images()));
-                    Tensor loss = loss(logits, b.labels());
-                    double value = loss.item();
-                    if (!Double.isFinite(value)) {
-                        throw new NonFiniteLossException(String.format(Locale.ROOT, "epoch %d, batch %d: the loss is %s"
-                                        + " (learning rate %.3g); stopping. The last good checkpoint is %s%s", epoch + 1,
-                                totals.batches + 1, value, optimizer.groups().getLast().lr(), out.resolve(LAST),
-                                epoch == 0 ? " (none yet: this was the first epoch)" : " (epoch " + epoch + ")"));
-                    }
-                    optimizer.zeroGrad();
-                    loss.backward();
-                    if (config.gradClip() > 0) {
-                        GradClip.clipGradNorm(network.parameters().stream().filter(Parameter::isTrainable).toList(),
-                                config.gradClip());
-                    }
-                    optimizer.step();
-                    step++;
-                    listener.stepEnded(network, step);
-                    totals.add(value, logits, b.labels());
-                    listener.batchEnded(totals.batches, totals.meanLoss(), totals.accuracy(), totals.images,
-                            (System.nanoTime() - epochStart) / 1e9);
-                }
+                EpochTotals totals = trainEpoch(epoch, trainCache, epochStart);
                 double trainPart = (System.nanoTime() - epochStart) / 1e9;
                 Validation val = validate(valCache);
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
@@ -251,7 +222,6 @@ public final class Trainer {
                     listener.log("early stop: no better validation accuracy for " + stale + " epochs; best was epoch "
                             + bestEpoch);
                     stoppedEarly = true;
-                    break;
                 }
             }
         } finally {
@@ -266,6 +236,41 @@ public final class Trainer {
                 out.resolve(REPORT), out.resolve(METRICS), cached,
                 laterEpochs == 0 || !cached ? Double.NaN : firstEpochSeconds / (laterSeconds / laterEpochs),
                 stoppedEarly, history);
+    }
+
+    /** One epoch of optimizer steps, on the loader's batches or on cached features; the step counter advances. */
+    private EpochTotals trainEpoch(int epoch, FeatureCache cache, long epochStart) {
+        network.train();
+        network.reseedDropout(epochSeed(epoch));
+        EpochTotals totals = new EpochTotals();
+        listener.epochStarted(epoch + 1, config.epochs(), stepsPerEpoch);
+        Iterator<Batch> batches = cache != null ? cachedBatches(cache, epoch) : data.train().epoch(epoch);
+        while (batches.hasNext()) {
+            Batch b = batches.next();
+            schedule.apply(optimizer, step);
+            Tensor logits = cache != null ? network.head().forward(b.images()) : network.forward(input(b.images()));
+            Tensor loss = loss(logits, b.labels());
+            double value = loss.item();
+            if (!Double.isFinite(value)) {
+                throw new NonFiniteLossException(String.format(Locale.ROOT, "epoch %d, batch %d: the loss is %s"
+                                + " (learning rate %.3g); stopping. The last good checkpoint is %s%s", epoch + 1,
+                        totals.batches + 1, value, optimizer.groups().getLast().lr(), config.out().resolve(LAST),
+                        epoch == 0 ? " (none yet: this was the first epoch)" : " (epoch " + epoch + ")"));
+            }
+            optimizer.zeroGrad();
+            loss.backward();
+            if (config.gradClip() > 0) {
+                GradClip.clipGradNorm(network.parameters().stream().filter(Parameter::isTrainable).toList(),
+                        config.gradClip());
+            }
+            optimizer.step();
+            step++;
+            listener.stepEnded(network, step);
+            totals.add(value, logits, b.labels());
+            listener.batchEnded(totals.batches, totals.meanLoss(), totals.accuracy(), totals.images,
+                    (System.nanoTime() - epochStart) / 1e9);
+        }
+        return totals;
     }
 
     /** Frozen backbone, deterministic inputs, running BatchNorm statistics: features are a function of the image. */

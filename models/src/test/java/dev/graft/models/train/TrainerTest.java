@@ -220,11 +220,16 @@ class TrainerTest {
 
     @Test
     void scratchTrainsFromRandomWeightsAndEarlyStopping(@TempDir Path dir) throws Exception {
-        TrainingResult r = Trainer.run(TrainData.config(data, weights, dir.resolve("run"),
-                Strategy.of(Strategy.Kind.SCRATCH)).epochs(6).earlyStop(1).lr(1e-6).build(), TrainingListener.SILENT);
+        TrainConfig config = TrainData.config(data, weights, dir.resolve("run"), Strategy.of(Strategy.Kind.SCRATCH))
+                .epochs(6).earlyStop(1).lr(1e-6).build();
+        TrainingResult r = Trainer.run(config, TrainingListener.SILENT);
         // With a negligible learning rate no epoch beats the first by much: patience 1 stops right after the best.
         assertTrue(r.stoppedEarly());
         assertEquals(r.bestEpoch() + 1, r.history().size());
+        // Resuming a run that stopped early trains nothing more.
+        TrainingResult resumed = Trainer.resume(config, TrainingListener.SILENT);
+        assertTrue(resumed.stoppedEarly());
+        assertEquals(r.history(), resumed.history());
         assertEquals(dev.graft.models.resnet.CifarResNet.of(20, 4, 3, new dev.graft.engine.Generator(0))
                 .parameterCount(), r.trainableParameters());
         var e = assertThrows(IllegalArgumentException.class, () -> TrainData.config(data, weights, dir.resolve("x"),
