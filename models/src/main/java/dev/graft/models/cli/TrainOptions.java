@@ -63,7 +63,8 @@ final class TrainOptions {
     private double weightDecay;
     @Option(names = "--momentum", defaultValue = "0.9", description = "sgd momentum (default: ${DEFAULT-VALUE}).")
     private double momentum;
-    @Option(names = "--label-smoothing", defaultValue = "0")
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "EPS",
+            description = "Label smoothing of the cross-entropy, in [0, 1) (default: ${DEFAULT-VALUE}).")
     private double labelSmoothing;
     @Option(names = "--loss", defaultValue = "ce", description = "ce or focal (default: ${DEFAULT-VALUE}).")
     private String loss;
@@ -105,7 +106,8 @@ final class TrainOptions {
     @Option(names = "--no-feature-cache", negatable = false,
             description = "Run the frozen backbone every epoch instead of caching its features.")
     private boolean noFeatureCache;
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0",
+            description = "Seeds data order, augmentation, the split, the head and dropout (default: ${DEFAULT-VALUE}).")
     private long seed;
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all cores).")
     private int threads;
