@@ -161,6 +161,10 @@ public final class Trainer {
         FeatureCache trainCache = null;
         FeatureCache valCache = null;
         boolean cached = cacheApplies();
+        if (!cached && backboneFrozen() && !data.trainPipeline().deterministic()) {
+            listener.log("the backbone is frozen but --augment " + TrainConfig.lower(config.augment()) + " is random, so "
+                    + "its features are computed every epoch; --augment none would compute them once");
+        }
         double firstEpochSeconds = Double.NaN;
         double laterSeconds = 0;
         int laterEpochs = 0;
@@ -275,12 +279,15 @@ public final class Trainer {
 
     /** Frozen backbone, deterministic inputs, running BatchNorm statistics: features are a function of the image. */
     private boolean cacheApplies() {
+        return config.featureCache() && backboneFrozen() && config.unfreezeSchedule().isEmpty()
+                && data.trainPipeline().deterministic() && !config.frozenBnBatchStats();
+    }
+
+    private boolean backboneFrozen() {
         String head = network.headName();
-        boolean backboneFrozen = network.stages().keySet().stream()
+        return network.stages().keySet().stream()
                 .filter(s -> !s.equals(head))
                 .allMatch(s -> network.stageParameters(s).values().stream().noneMatch(Parameter::isTrainable));
-        return config.featureCache() && backboneFrozen && config.unfreezeSchedule().isEmpty()
-                && data.trainPipeline().deterministic() && !config.frozenBnBatchStats();
     }
 
     /** The batches the loader would give for {@code epoch}, as cached features: same order, same labels. */

@@ -59,6 +59,7 @@ class TrainCommandsTest {
         assertEquals(0, result.get("skipped_files").asInt());
         assertTrue(train.out().contains(" epoch  train loss"), train.out());
         assertTrue(train.err().contains("note: model: cifar_resnet20"), train.err());
+        assertTrue(!train.err().contains("feature cache"), train.err());
         for (String file : List.of("best.safetensors", "last.safetensors", "metrics.jsonl", "report.html")) {
             assertTrue(Files.isRegularFile(run.resolve(file)), file);
         }
@@ -86,6 +87,22 @@ class TrainCommandsTest {
                 "--epochs", 3, "--batch", 8, "--lr", 0.02, "--out", run, "--resume");
         assertEquals(1, resume.code());
         assertTrue(resume.err().contains("epochs was 2, now 3"), resume.err());
+    }
+
+    @Test
+    void withoutValidationTheBestEpochIsTheBestTrainingAccuracy() throws Exception {
+        Path run = dir.resolve("no-val");
+        var train = graft("train", "--data", data.resolve("train"), "--arch", "cifar_resnet20", "--weights", weights,
+                "--strategy", "feature-extract", "--augment", "none", "--epochs", 2, "--batch", 8, "--out", run, "--json");
+        assertEquals(0, train.code(), train.err());
+        JsonNode result = lastLine(train.out());
+        assertTrue(train.err().contains("note: feature cache:"), train.err());
+        assertTrue(result.get("final_val_accuracy").isNull(), result.toString());
+        assertTrue(result.get("best_val_accuracy").isNull(), result.toString());
+        assertTrue(result.get("feature_cache").asBoolean(), result.toString());
+        assertTrue(train.out().contains("best: epoch " + result.get("best_epoch").asInt() + ", train accuracy"),
+                train.out());
+        assertTrue(Files.isRegularFile(run.resolve("report.html")));
     }
 
     @Test
