@@ -28,7 +28,8 @@ import java.util.List;
  */
 @Command(name = "graft", mixinStandardHelpOptions = true, versionProvider = GraftCommand.Version.class,
         subcommands = {DemoCommand.class, TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-                LrFindCommand.class, ConvertCommand.class, InspectCommand.class, InferCommand.class, HelpCommand.class},
+                LrFindCommand.class, ConvertCommand.class, InspectCommand.class, InferCommand.class, BenchCommand.class,
+                HelpCommand.class},
         description = "Transfer learning with ResNets on the JVM.",
         footer = "%nRun 'graft help COMMAND' or 'graft COMMAND --help' for a command's options.")
 public final class GraftCommand implements Runnable {

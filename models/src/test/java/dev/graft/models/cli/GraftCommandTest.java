@@ -262,7 +262,7 @@ class GraftCommandTest {
     void unknownCommandsAreNamedWithSuggestions() {
         Run run = graft("foo", "inspect");
         assertEquals(2, run.code());
-        assertEquals("graft: unknown command 'foo'; commands: demo, train, evaluate, predict, lr-find, convert, inspect, infer, help (see 'graft --help')",
+        assertEquals("graft: unknown command 'foo'; commands: demo, train, evaluate, predict, lr-find, convert, inspect, infer, bench, help (see 'graft --help')",
                 run.errorLine());
 
         run = graft("infre", "--weights", "w.pth");
@@ -285,7 +285,7 @@ class GraftCommandTest {
 
         run = graft("help", "foo");
         assertEquals(2, run.code());
-        assertEquals("graft: unknown command 'foo'; commands: demo, train, evaluate, predict, lr-find, convert, inspect, infer, help (see 'graft --help')",
+        assertEquals("graft: unknown command 'foo'; commands: demo, train, evaluate, predict, lr-find, convert, inspect, infer, bench, help (see 'graft --help')",
                 run.errorLine());
         run = graft("help", "conver");
         assertEquals(2, run.code());

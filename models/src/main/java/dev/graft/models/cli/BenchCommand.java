@@ -1,0 +1,185 @@
+package dev.graft.models.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.graft.engine.Functional;
+import dev.graft.engine.Generator;
+import dev.graft.engine.NoGrad;
+import dev.graft.engine.Reduction;
+import dev.graft.engine.Tensor;
+import dev.graft.engine.cpu.Parallel;
+import dev.graft.engine.nn.Parameter;
+import dev.graft.engine.optim.ParamGroup;
+import dev.graft.engine.optim.Sgd;
+import dev.graft.models.Architecture;
+import dev.graft.models.ModelRegistry;
+import dev.graft.models.resnet.StagedNetwork;
+import dev.graft.models.train.Strategy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code graft bench}: the speed of one network's inference or training step on random data, in images/s. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Times steps of a randomly initialised network on a random batch and prints images/s: the "
+                + "median over the timed steps after the warm-up, with the slowest and fastest step.",
+                "Modes: infer (eval mode, forward without gradients), train (forward, cross entropy, backward and an "
+                        + "SGD step with momentum 0.9, every parameter trainable), frozen (the same with the backbone "
+                        + "frozen as by --strategy feature-extract: its BatchNorm layers keep their running statistics "
+                        + "and backward reaches the head only)."})
+final class BenchCommand implements Callable<Integer> {
+    /** What one step does. */
+    enum Mode {
+        INFER, TRAIN, FROZEN
+    }
+
+    private static final double LR = 0.01;
+    private static final double MOMENTUM = 0.9;
+    private static final double WEIGHT_DECAY = 1e-4;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--arch", required = true, paramLabel = "NAME", completionCandidates = ArchOption.ArchNames.class,
+            description = "Architecture: ${COMPLETION-CANDIDATES}.")
+    private String arch;
+    @Option(names = "--batch", required = true, paramLabel = "B", description = "Images per step.")
+    private int batch;
+    @Option(names = "--mode", required = true, paramLabel = "MODE", description = "infer, train or frozen.")
+    private String mode;
+    @Option(names = "--image-size", defaultValue = "0", paramLabel = "S",
+            description = "Height and width of the images. Default: the architecture's input size.")
+    private int imageSize;
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "W",
+            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    private int warmup;
+    @Option(names = "--steps", defaultValue = "10", paramLabel = "N",
+            description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    private int steps;
+    @Option(names = "--seed", defaultValue = "0",
+            description = "Seed of the weights and the batch (default: ${DEFAULT-VALUE}).")
+    private long seed;
+    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all cores).")
+    private int threads;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
+    private String device;
+    @Option(names = "--json", description = "End with one JSON object of the results on its own line.")
+    private boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Devices.require(spec, device);
+        Architecture architecture = checkOptions();
+        Mode m = parseMode();
+        PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
+        Devices.threads(spec, threads, WriterStreams.over(spec.commandLine().getErr()));
+        int size = imageSize == 0 ? architecture.preprocessing().inputSize() : imageSize;
+
+        Generator gen = new Generator(seed);
+        StagedNetwork network = architecture.build(gen);
+        Tensor images = Tensor.randn(gen, batch, architecture.preprocessing().channels(), size, size);
+        long[] classes = new long[batch];
+        for (int i = 0; i < batch; i++) {
+            classes[i] = gen.nextInt(network.numClasses());
+        }
+        Tensor labels = Tensor.ofLongs(classes, batch);
+        Runnable step = step(m, network, images, labels);
+        long trained = m == Mode.INFER ? 0 : network.trainableParameterCount();
+
+        double[] seconds = new double[steps];
+        for (int i = 0; i < warmup + steps; i++) {
+            long start = System.nanoTime();
+            step.run();
+            if (i >= warmup) {
+                seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
+            }
+        }
+        double[] rates = Arrays.stream(seconds).map(s -> batch / s).sorted().toArray();
+        double median = rates.length % 2 == 1 ? rates[rates.length / 2]
+                : (rates[rates.length / 2 - 1] + rates[rates.length / 2]) / 2;
+        String modeName = m.name().toLowerCase(Locale.ROOT);
+        stdout.printf(Locale.ROOT, "%s %s, batch %d, %dx%d, %d threads: %.2f images/s median (slowest step %.2f, "
+                        + "fastest %.2f) over %d steps after %d warm-up%n", arch, modeName, batch, size, size,
+                Parallel.threads(), median, rates[0], rates[rates.length - 1], steps, warmup);
+        if (json) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("arch", arch);
+            r.put("mode", modeName);
+            r.put("batch", batch);
+            r.put("threads", Parallel.threads());
+            r.put("image_size", size);
+            r.put("warmup", warmup);
+            r.put("steps", steps);
+            r.put("trained_parameters", trained);
+            r.put("median_images_per_sec", median);
+            r.put("min_images_per_sec", rates[0]);
+            r.put("max_images_per_sec", rates[rates.length - 1]);
+            r.put("step_seconds", seconds);
+            stdout.println(new ObjectMapper().writeValueAsString(r));
+        }
+        return 0;
+    }
+
+    private Architecture checkOptions() {
+        if (!ModelRegistry.names().contains(arch)) {
+            throw new ParameterException(spec.commandLine(), "unknown architecture '" + arch + "' for --arch; known: "
+                    + String.join(", ", ModelRegistry.names()));
+        }
+        if (batch < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch must be >= 1, got " + batch);
+        }
+        if (imageSize < 0) {
+            throw new ParameterException(spec.commandLine(), "--image-size must be >= 1, got " + imageSize);
+        }
+        if (warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be >= 0, got " + warmup);
+        }
+        if (steps < 1) {
+            throw new ParameterException(spec.commandLine(), "--steps must be >= 1, got " + steps);
+        }
+        return ModelRegistry.get(arch);
+    }
+
+    private Mode parseMode() {
+        try {
+            return Choices.parse("--mode", mode, Mode.class);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** One step of {@code mode}, with the network already in the mode's state (eval, train, frozen backbone). */
+    private static Runnable step(Mode mode, StagedNetwork network, Tensor images, Tensor labels) {
+        if (mode == Mode.INFER) {
+            network.eval();
+            return () -> {
+                try (var _ = NoGrad.enter()) {
+                    network.forward(images);
+                }
+            };
+        }
+        Strategy.of(mode == Mode.FROZEN ? Strategy.Kind.FEATURE_EXTRACT : Strategy.Kind.FULL).apply(network);
+        network.train();
+        Map<String, Parameter> trainable = new LinkedHashMap<>();
+        network.namedParameters().forEach((name, p) -> {
+            if (p.isTrainable()) {
+                trainable.put(name, p);
+            }
+        });
+        Sgd sgd = new Sgd(List.of(new ParamGroup("trainable", trainable, LR, WEIGHT_DECAY)), MOMENTUM, 0, false);
+        return () -> {
+            sgd.zeroGrad();
+            Functional.crossEntropy(network.forward(images), labels, null, 0, Reduction.MEAN).backward();
+            sgd.step();
+        };
+    }
+}
