@@ -77,11 +77,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Devices.require(spec, device);
         Architecture architecture = checkOptions();
         Mode m = parseMode();
-        PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
-        Devices.threads(spec, threads, WriterStreams.over(spec.commandLine().getErr()));
+        PrintStream stdout = Devices.start(spec, device, threads).out();
         int size = imageSize == 0 ? architecture.preprocessing().inputSize() : imageSize;
 
         Generator gen = new Generator(seed);

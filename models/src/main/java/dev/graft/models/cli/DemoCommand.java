@@ -38,11 +38,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
-        PrintStream stderr = WriterStreams.over(spec.commandLine().getErr());
-        Devices.threads(spec, threads, stderr);
+        Devices.Console console = Devices.start(spec, "cpu", threads);
+        PrintStream stdout = console.out();
         long start = System.nanoTime();
-        Demo.Result r = Demo.standard(out, seed).run(new ConsoleListener(stdout, stderr));
+        Demo.Result r = Demo.standard(out, seed).run(new ConsoleListener(stdout, console.err()));
         stdout.println();
         stdout.printf(Locale.ROOT, "source task (8 figures), %s from scratch: val accuracy %.1f%% in %.0f s%n",
                 "cifar_resnet20", 100 * r.pretraining().bestValAccuracy(), r.pretraining().trainSeconds());

@@ -11,6 +11,22 @@ final class Devices {
     private Devices() {
     }
 
+    /** A compute command's output and error streams (over picocli's writers, so tests capture them). */
+    record Console(PrintStream out, PrintStream err) {
+    }
+
+    /**
+     * Checks {@code --device}, sizes the compute pool to {@code --threads} (0: default) and opens the command's
+     * streams: what every compute command does first.
+     */
+    static Console start(CommandSpec spec, String device, int threads) {
+        require(spec, device);
+        Console console = new Console(WriterStreams.over(spec.commandLine().getOut()),
+                WriterStreams.over(spec.commandLine().getErr()));
+        threads(spec, threads, console.err());
+        return console;
+    }
+
     /** Only the CPU backend exists so far; asking for CUDA is an error, not a silent fallback. */
     static void require(CommandSpec spec, String device) {
         if (!"cpu".equals(device)) {

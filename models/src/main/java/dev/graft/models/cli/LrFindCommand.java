@@ -42,10 +42,9 @@ final class LrFindCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Devices.require(spec, options.device());
-        PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
-        PrintStream stderr = WriterStreams.over(spec.commandLine().getErr());
-        Devices.threads(spec, options.threads(), stderr);
+        Devices.Console console = Devices.start(spec, options.device(), options.threads());
+        PrintStream stdout = console.out();
+        PrintStream stderr = console.err();
         var config = options.config(out);
         LrFinder r = LrFinder.run(config, startLr, endLr, steps, new TrainingListener() {
             @Override

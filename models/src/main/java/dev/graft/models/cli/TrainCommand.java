@@ -42,10 +42,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Devices.require(spec, options.device());
-        PrintStream stdout = WriterStreams.over(spec.commandLine().getOut());
-        PrintStream stderr = WriterStreams.over(spec.commandLine().getErr());
-        Devices.threads(spec, options.threads(), stderr);
+        Devices.Console console = Devices.start(spec, options.device(), options.threads());
+        PrintStream stdout = console.out();
         if (resume && out == null) {
             throw new ParameterException(spec.commandLine(), "--resume needs --out, the folder of the run to continue");
         }
@@ -56,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " does not exist");
         }
         TrainConfig config = options.config(folder);
-        var listener = new ConsoleListener(stdout, stderr);
+        var listener = new ConsoleListener(stdout, console.err());
         TrainingResult r = resume ? Trainer.resume(config, listener) : Trainer.run(config, listener);
         printSummary(stdout, r);
         if (json) {
