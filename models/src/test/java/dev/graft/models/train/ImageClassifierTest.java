@@ -68,6 +68,32 @@ class ImageClassifierTest {
     }
 
     @Test
+    void flipAveragingIsTheMeanOfTheImageAndItsMirror() throws Exception {
+        Path original = images.get(1);
+        java.awt.image.BufferedImage image = ImageIO.read(original.toFile());
+        int w = image.getWidth();
+        java.awt.image.BufferedImage mirror = new java.awt.image.BufferedImage(w, image.getHeight(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < w; x++) {
+                mirror.setRGB(w - 1 - x, y, image.getRGB(x, y));
+            }
+        }
+        int k = TrainData.CLASSES.size();
+        List<Prediction> a = model.classify(image, k);
+        List<Prediction> b = model.classify(mirror, k);
+        List<Prediction> both = model.classifyWithFlip(original, k);
+        double sum = 0;
+        for (Prediction p : both) {
+            double pa = a.stream().filter(q -> q.index() == p.index()).findFirst().orElseThrow().probability();
+            double pb = b.stream().filter(q -> q.index() == p.index()).findFirst().orElseThrow().probability();
+            assertEquals((pa + pb) / 2, p.probability(), 1e-6, p.label());
+            sum += p.probability();
+        }
+        assertEquals(1, sum, 1e-5);
+    }
+
+    @Test
     void embeddingsArePooledFeatures() throws Exception {
         assertEquals(64, model.embeddingSize());
         float[][] rows = model.embedAll(images.subList(0, 3));
