@@ -18,6 +18,7 @@ import dev.graft.models.bundle.BundleMetadata;
 import dev.graft.models.bundle.ModelBundle;
 import dev.graft.models.bundle.WeightsException;
 import dev.graft.models.data.Batch;
+import dev.graft.models.data.Sample;
 import dev.graft.models.report.ClassificationMetrics;
 import dev.graft.models.report.EpochRecord;
 import dev.graft.models.report.TrainingReport;
@@ -28,12 +29,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
+import java.util.stream.IntStream;
 
 /**
  * Runs a transfer-learning job: {@link RunData} and {@link RunModel} set it up, then each epoch trains (on
@@ -64,6 +67,8 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final Tensor classWeights;
     private final int stepsPerEpoch;
+    /** Validation metrics of the best epoch this process ran; null before one, or without validation. */
+    private ClassificationMetrics bestVal;
     /** Optimizer steps taken so far, the schedule's clock. */
     private long step;
     /** The validation batches once decoded, when they fit in {@link #VAL_IMAGES_BYTES}; null before. */
@@ -212,6 +217,7 @@ public final class Trainer {
                 double score = val == null ? totals.accuracy() : val.metrics().accuracy();
                 if (score > bestAccuracy) {
                     bestAccuracy = score;
+                    bestVal = val == null ? null : val.metrics();
                     bestEpoch = epoch + 1;
                     stale = 0;
                     ModelBundle.write(out.resolve(BEST), network, bundleMetadata());
@@ -231,7 +237,9 @@ public final class Trainer {
         } finally {
             closeAll(trainCache, valCache);
         }
-        ClassificationMetrics bestVal = data.val() == null ? null : bestModelMetrics();
+        if (bestVal == null && data.val() != null) {
+            bestVal = bestModelMetrics(); // the best epoch ran before a resume
+        }
         writeReport(history, bestEpoch, bestVal);
         EpochRecord last = history.getLast();
         return new TrainingResult(last.valAccuracy(), data.val() == null ? Double.NaN : bestAccuracy, bestEpoch,
@@ -248,7 +256,9 @@ public final class Trainer {
         network.reseedDropout(epochSeed(epoch));
         EpochTotals totals = new EpochTotals();
         listener.epochStarted(epoch + 1, config.epochs(), stepsPerEpoch);
-        Iterator<Batch> batches = cache != null ? cachedBatches(cache, epoch) : data.train().epoch(epoch);
+        Iterator<Batch> batches = cache != null
+                ? cachedBatches(cache, data.train().order(epoch), data.train().dropLast(), data.trainSet().samples())
+                : data.train().epoch(epoch);
         while (batches.hasNext()) {
             Batch b = batches.next();
             schedule.apply(optimizer, step);
@@ -290,32 +300,22 @@ public final class Trainer {
                 .allMatch(s -> network.stageParameters(s).values().stream().noneMatch(Parameter::isTrainable));
     }
 
-    /** The batches the loader would give for {@code epoch}, as cached features: same order, same labels. */
-    private Iterator<Batch> cachedBatches(FeatureCache cache, int epoch) {
-        int[] order = data.train().order(epoch);
+    /**
+     * The batches a loader visiting {@code order} would give, as cached features: the same positions per batch
+     * (the last one dropped if the loader drops it), rows without features left out, the same labels.
+     */
+    private Iterator<Batch> cachedBatches(FeatureCache cache, int[] order, boolean dropLast, List<Sample> samples) {
         int batch = config.batch();
-        List<int[]> chunks = new ArrayList<>();
-        List<Integer> present = new ArrayList<>();
-        int full = data.train().dropLast() ? order.length / batch * batch : order.length;
+        int full = dropLast ? order.length / batch * batch : order.length;
+        List<Batch> batches = new ArrayList<>();
         for (int i = 0; i < full; i += batch) {
-            present.clear();
-            for (int j = i; j < Math.min(i + batch, full); j++) {
-                if (cache.has(order[j])) {
-                    present.add(order[j]);
-                }
-            }
-            if (!present.isEmpty()) {
-                chunks.add(present.stream().mapToInt(Integer::intValue).toArray());
+            int[] rows = Arrays.stream(order, i, Math.min(i + batch, full)).filter(cache::has).toArray();
+            if (rows.length > 0) {
+                long[] y = Arrays.stream(rows).mapToLong(r -> samples.get(r).label()).toArray();
+                batches.add(new Batch(cache.rows(rows), Tensor.ofLongs(y, rows.length), rows));
             }
         }
-        int[] labels = data.trainSet().samples().stream().mapToInt(s -> s.label()).toArray();
-        return chunks.stream().map(rows -> {
-            long[] y = new long[rows.length];
-            for (int r = 0; r < rows.length; r++) {
-                y[r] = labels[rows[r]];
-            }
-            return new Batch(cache.rows(rows), Tensor.ofLongs(y, rows.length), rows);
-        }).iterator();
+        return batches.iterator();
     }
 
     private record Validation(double loss, ClassificationMetrics metrics) {
@@ -333,7 +333,9 @@ public final class Trainer {
         try (var _ = NoGrad.enter()) {
             boolean keep = valCache == null && valImages == null && data.valImageBytes() <= VAL_IMAGES_BYTES;
             List<Batch> kept = keep ? new ArrayList<>() : null;
-            Iterator<Batch> it = valCache != null ? validationFromCache(valCache)
+            Iterator<Batch> it = valCache != null
+                    ? cachedBatches(valCache, IntStream.range(0, data.valSet().size()).toArray(), false,
+                            data.valSet().samples())
                     : valImages != null ? valImages.iterator() : data.val().epoch(0);
             while (it.hasNext()) {
                 Batch b = it.next();
@@ -355,28 +357,7 @@ public final class Trainer {
         return new Validation(lossSum / Math.max(1, n), metrics);
     }
 
-    private Iterator<Batch> validationFromCache(FeatureCache cache) {
-        List<Batch> batches = new ArrayList<>();
-        var samples = data.valSet().samples();
-        List<Integer> rows = new ArrayList<>();
-        for (int i = 0; i < samples.size(); i++) {
-            if (cache.has(i)) {
-                rows.add(i);
-            }
-        }
-        for (int i = 0; i < rows.size(); i += config.batch()) {
-            int[] chunk = rows.subList(i, Math.min(i + config.batch(), rows.size())).stream()
-                    .mapToInt(Integer::intValue).toArray();
-            long[] y = new long[chunk.length];
-            for (int r = 0; r < chunk.length; r++) {
-                y[r] = samples.get(chunk[r]).label();
-            }
-            batches.add(new Batch(cache.rows(chunk), Tensor.ofLongs(y, chunk.length), chunk));
-        }
-        return batches.iterator();
-    }
-
-    /** The best bundle re-evaluated, for the report's confusion matrix and per-class table. */
+    /** The saved best bundle evaluated, for the report of a resumed run whose best epoch ran before. */
     private ClassificationMetrics bestModelMetrics() throws IOException {
         try {
             return ImageClassifier.load(config.out().resolve(BEST))
