@@ -57,7 +57,7 @@ final class EvaluateCommand implements Callable<Integer> {
     /** The confusion matrix with true classes as rows. */
     private static String confusion(ClassificationMetrics m) {
         long[][] c = m.confusion();
-        var classes = m.toMap().get("classes");
+
         StringBuilder sb = new StringBuilder("confusion (rows: true class, columns: predicted)\n");
         int width = 7;
         for (long[] row : c) {
@@ -66,7 +66,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         int i = 0;
-        for (Object name : (Iterable<?>) classes) {
+        for (String name : m.classes()) {
             sb.append(String.format(Locale.ROOT, "%-16.16s", name));
             for (long v : c[i]) {
                 sb.append(String.format(Locale.ROOT, "%" + width + "d", v));

@@ -70,10 +70,10 @@ public final class SyntheticShapes {
         return switch (figure) {
             case "circle" -> new Ellipse2D.Double(-1, -1, 2, 2);
             case "square" -> new Rectangle2D.Double(-0.85, -0.85, 1.7, 1.7);
-            case "triangle" -> polygon(3, 1, 0);
-            case "diamond" -> polygon(4, 1, 0);
-            case "hexagon" -> polygon(6, 1, 0);
-            case "star" -> star(5, 1, 0.45);
+            case "triangle" -> polygon(3, 1);
+            case "diamond" -> polygon(4, 1);
+            case "hexagon" -> polygon(6, 1);
+            case "star" -> polygon(10, 1, 0.45);
             case "cross" -> union(new Rectangle2D.Double(-1, -0.3, 2, 0.6), new Rectangle2D.Double(-0.3, -1, 0.6, 2));
             case "ring" -> difference(new Ellipse2D.Double(-1, -1, 2, 2), new Ellipse2D.Double(-0.55, -0.55, 1.1, 1.1));
             case "bars" -> union(new Rectangle2D.Double(-1, -1, 2, 0.5), new Rectangle2D.Double(-1, -0.25, 2, 0.5),
@@ -106,25 +106,15 @@ public final class SyntheticShapes {
         };
     }
 
-    private static Shape polygon(int corners, double radius, double phase) {
+    /**
+     * A closed polygon of {@code corners} vertices evenly spaced in angle, vertex {@code i} at radius
+     * {@code radii[i % radii.length]}: one radius gives a regular polygon, two alternating ones a star.
+     */
+    private static Shape polygon(int corners, double... radii) {
         Path2D p = new Path2D.Double();
         for (int i = 0; i < corners; i++) {
-            double a = phase + 2 * Math.PI * i / corners;
-            if (i == 0) {
-                p.moveTo(radius * Math.cos(a), radius * Math.sin(a));
-            } else {
-                p.lineTo(radius * Math.cos(a), radius * Math.sin(a));
-            }
-        }
-        p.closePath();
-        return p;
-    }
-
-    private static Shape star(int points, double outer, double inner) {
-        Path2D p = new Path2D.Double();
-        for (int i = 0; i < 2 * points; i++) {
-            double r = i % 2 == 0 ? outer : inner;
-            double a = Math.PI * i / points;
+            double a = 2 * Math.PI * i / corners;
+            double r = radii[i % radii.length];
             if (i == 0) {
                 p.moveTo(r * Math.cos(a), r * Math.sin(a));
             } else {

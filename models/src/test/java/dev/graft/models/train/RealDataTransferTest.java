@@ -1,7 +1,6 @@
 package dev.graft.models.train;
 
 import dev.graft.engine.Tensor;
-import dev.graft.engine.safetensors.SafetensorsFile;
 import dev.graft.models.bundle.LoadOptions;
 import dev.graft.models.bundle.WeightsLoader;
 import dev.graft.models.data.Augment;
@@ -44,25 +43,13 @@ class RealDataTransferTest {
                 .strategy(strategy).epochs(1).batch(16).lr(0.01).imageSize(32).augment(Augment.NONE).seed(1);
     }
 
-    private static Map<String, Tensor> saved(Path file, String prefix) throws Exception {
-        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
-        try (SafetensorsFile st = SafetensorsFile.open(file)) {
-            for (String name : st.names()) {
-                if (name.startsWith(prefix)) {
-                    out.put(name.substring(prefix.length()), st.tensor(name));
-                }
-            }
-        }
-        return out;
-    }
-
     @Test
     void featureExtractionLeavesEveryPretrainedTensorAsItWas(@TempDir Path dir) throws Exception {
         TrainingResult r = Trainer.run(run(dir, Strategy.of(Strategy.Kind.FEATURE_EXTRACT)).build(),
                 TrainingListener.SILENT);
         StagedNetwork source = WeightsLoader.load(checkpoint, LoadOptions.defaults().withArch("cifar_resnet20"))
                 .network();
-        Map<String, Tensor> after = saved(r.lastCheckpoint(), "model.");
+        Map<String, Tensor> after = TrainData.tensors(r.lastCheckpoint(), "model.");
         int compared = 0;
         for (var e : source.stateDict().entrySet()) {
             if (!e.getKey().startsWith("linear.") && !e.getKey().endsWith("num_batches_tracked")) {
@@ -79,7 +66,7 @@ class RealDataTransferTest {
         TrainingResult r = Trainer.run(run(dir, Strategy.fineTune("layer3")).build(), TrainingListener.SILENT);
         StagedNetwork source = WeightsLoader.load(checkpoint, LoadOptions.defaults().withArch("cifar_resnet20"))
                 .network();
-        Map<String, Tensor> after = saved(r.lastCheckpoint(), "model.");
+        Map<String, Tensor> after = TrainData.tensors(r.lastCheckpoint(), "model.");
         for (var e : source.namedParameters().entrySet()) {
             if (e.getKey().startsWith("linear.")) {
                 continue; // the head is new: 2 classes, not the checkpoint's 10

@@ -1,6 +1,8 @@
 package dev.graft.models.train;
 
 import dev.graft.engine.Generator;
+import dev.graft.engine.Tensor;
+import dev.graft.engine.safetensors.SafetensorsFile;
 import dev.graft.models.ModelRegistry;
 import dev.graft.models.bundle.BundleMetadata;
 import dev.graft.models.bundle.ModelBundle;
@@ -9,7 +11,9 @@ import dev.graft.models.resnet.CifarResNet;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Small image folders drawn on the fly and a random "pretrained" CIFAR ResNet-20 bundle for training tests. */
 final class TrainData {
@@ -33,6 +37,19 @@ final class TrainData {
         ModelBundle.write(file, CifarResNet.of(20, 10, 3, new Generator(42)),
                 new BundleMetadata(arch.name(), 10, List.of(), arch.preprocessing(), null, null, null));
         return file;
+    }
+
+    /** The tensors of a safetensors file whose names start with {@code prefix}, under the rest of their names. */
+    static Map<String, Tensor> tensors(Path file, String prefix) throws Exception {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            for (String name : st.names()) {
+                if (name.startsWith(prefix)) {
+                    out.put(name.substring(prefix.length()), st.tensor(name));
+                }
+            }
+        }
+        return out;
     }
 
     static TrainConfig.Builder config(Path data, Path weights, Path out, Strategy strategy) {

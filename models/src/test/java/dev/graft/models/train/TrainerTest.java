@@ -41,18 +41,6 @@ class TrainerTest {
         weights = TrainData.weights(shared);
     }
 
-    private static Map<String, Tensor> state(Path file, String prefix) throws Exception {
-        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
-        try (SafetensorsFile st = SafetensorsFile.open(file)) {
-            for (String name : st.names()) {
-                if (name.startsWith(prefix)) {
-                    out.put(name.substring(prefix.length()), st.tensor(name));
-                }
-            }
-        }
-        return out;
-    }
-
     /** Accuracy of the saved best model, evaluated afresh through the embedding API. */
     private static double reevaluated(TrainingResult r) throws Exception {
         ClassificationMetrics m = ImageClassifier.load(r.bestModel())
@@ -77,16 +65,16 @@ class TrainerTest {
             assertEquals(u.valAccuracy(), c.valAccuracy(), "epoch " + (e + 1));
             assertEquals(u.trainLoss(), c.trainLoss(), 1e-5, "epoch " + (e + 1));
         }
-        Map<String, Tensor> source = state(weights, "");
-        Map<String, Tensor> best = state(cached.bestModel(), "");
+        Map<String, Tensor> source = TrainData.tensors(weights, "");
+        Map<String, Tensor> best = TrainData.tensors(cached.bestModel(), "");
         for (var e : source.entrySet()) {
             if (!e.getKey().startsWith("linear.")) {
                 assertArrayEquals(e.getValue().toDoubleArray(), best.get(e.getKey()).toDoubleArray(), 0,
                         "frozen " + e.getKey() + " (BatchNorm statistics included) changed");
             }
         }
-        Map<String, Tensor> cachedHead = state(cached.lastCheckpoint(), "model.linear.");
-        Map<String, Tensor> uncachedHead = state(uncached.lastCheckpoint(), "model.linear.");
+        Map<String, Tensor> cachedHead = TrainData.tensors(cached.lastCheckpoint(), "model.linear.");
+        Map<String, Tensor> uncachedHead = TrainData.tensors(uncached.lastCheckpoint(), "model.linear.");
         assertArrayEquals(uncachedHead.get("weight").toFloatArray(), cachedHead.get("weight").toFloatArray(), 1e-4f);
         assertEquals(cached.bestValAccuracy(), reevaluated(cached), 1e-12);
     }
@@ -121,8 +109,8 @@ class TrainerTest {
             assertEquals(w.trainAccuracy(), r.trainAccuracy(), 0);
             assertEquals(w.lr(), r.lr(), 0);
         }
-        Map<String, Tensor> a = state(whole.lastCheckpoint(), "");
-        Map<String, Tensor> b = state(resumed.lastCheckpoint(), "");
+        Map<String, Tensor> a = TrainData.tensors(whole.lastCheckpoint(), "");
+        Map<String, Tensor> b = TrainData.tensors(resumed.lastCheckpoint(), "");
         assertEquals(a.keySet(), b.keySet());
         a.forEach((k, t) -> assertArrayEquals(t.toDoubleArray(), b.get(k).toDoubleArray(), 0, k));
         assertEquals(3, Files.readAllLines(resumed.metrics()).size());
@@ -143,7 +131,7 @@ class TrainerTest {
             @Override
             public void epochEnded(EpochRecord record, ClassificationMetrics val) {
                 try {
-                    afterEpoch.add(state(out.resolve(Trainer.LAST), "model."));
+                    afterEpoch.add(TrainData.tensors(out.resolve(Trainer.LAST), "model."));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -153,7 +141,7 @@ class TrainerTest {
         assertEquals(List.of("linear"), r.history().get(0).trainable());
         assertEquals(List.of("layer3", "linear"), r.history().get(1).trainable());
         assertEquals(List.of("layer2", "layer3", "linear"), r.history().get(2).trainable());
-        Map<String, Tensor> source = state(weights, "");
+        Map<String, Tensor> source = TrainData.tensors(weights, "");
         String l3 = "layer3.1.conv1.weight";
         String l2 = "layer2.1.conv1.weight";
         assertArrayEquals(source.get(l3).toFloatArray(), afterEpoch.get(0).get(l3).toFloatArray(), 0);
@@ -213,7 +201,7 @@ class TrainerTest {
         assertEquals(1, model.preprocessing().channels());
         assertEquals(TrainData.CLASSES, model.classes());
         assertEquals(r.bestValAccuracy(), reevaluated(r), 1e-12);
-        Map<String, Tensor> best = state(r.bestModel(), "");
+        Map<String, Tensor> best = TrainData.tensors(r.bestModel(), "");
         assertArrayEquals(new int[] {16, 1, 3, 3}, best.get("conv1.weight").shape());
         assertTrue(best.containsKey("linear.0.weight") && best.containsKey("linear.3.weight"), best.keySet().toString());
     }
