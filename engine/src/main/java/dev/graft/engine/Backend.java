@@ -72,6 +72,14 @@ public interface Backend {
 
     Tensor conv2d(Tensor x, Tensor weight, Tensor bias, ConvGeometry g);
 
+    /**
+     * Inference-time {@code act(conv2d(x, weight)·scale[o] + shift[o] + residual)}: a convolution with an
+     * evaluation-mode batch norm folded in, a residual add and a ReLU (when {@code relu}) in one pass over the
+     * output. {@code scale} and {@code shift} are [outC], {@code residual} has the output's shape; each may be null.
+     */
+    Tensor conv2dFused(Tensor x, Tensor weight, Tensor scale, Tensor shift, Tensor residual, boolean relu,
+                       ConvGeometry g);
+
     Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, ConvGeometry g);
 
     Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, ConvGeometry g);

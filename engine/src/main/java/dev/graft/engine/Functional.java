@@ -91,13 +91,58 @@ public final class Functional {
         int[] channelShape = new int[x.dim()];
         java.util.Arrays.fill(channelShape, 1);
         channelShape[1] = c;
+        Tensor[] affine = batchNormAffine(runningMean, runningVar, weight, bias, eps);
+        return x.mul(affine[0].reshape(channelShape)).add(affine[1].reshape(channelShape));
+    }
+
+    /**
+     * The per-channel {scale, shift} that evaluation-mode batch norm applies, {@code x·scale + shift}:
+     * {@code scale = weight / sqrt(runningVar + eps)}, {@code shift = bias - runningMean·scale}. weight and bias
+     * may be null (1 and 0); gradients flow to them, not to the running statistics.
+     */
+    public static Tensor[] batchNormAffine(Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                           double eps) {
         Tensor invStd = runningVar.detach().add(eps).pow(-0.5);
         Tensor scale = weight == null ? invStd : weight.mul(invStd);
         Tensor shift = runningMean.detach().mul(scale).neg();
-        if (bias != null) {
-            shift = shift.add(bias);
+        return new Tensor[] {scale, bias == null ? shift : shift.add(bias)};
+    }
+
+    /**
+     * Inference-only {@code act(conv2d(x, weight)·scale[o] + shift[o] + residual)} as one kernel: a convolution
+     * with an evaluation-mode batch norm folded in ({@link #batchNormAffine}), the residual add and the ReLU (when
+     * {@code relu}) of a ResNet block. scale and shift are [outC], residual has the output's shape; each may be
+     * null. It records no history, so it refuses inputs that need a gradient.
+     */
+    public static Tensor conv2dFused(Tensor x, Tensor weight, Tensor scale, Tensor shift, Tensor residual,
+                                     boolean relu, int[] stride, int[] padding, int[] dilation, int groups) {
+        Ops.requireSameDtype("conv2d_fused", x, weight);
+        Ops.requireFloating("conv2d_fused", x);
+        ConvGeometry g = ConvGeometry.of(x.shapeRef(), weight.shapeRef(), stride, padding, dilation, groups);
+        for (Tensor t : new Tensor[] {scale, shift, residual}) {
+            if (t != null) {
+                Ops.requireSameDtype("conv2d_fused", x, t);
+            }
         }
-        return x.mul(scale.reshape(channelShape)).add(shift.reshape(channelShape));
+        for (Tensor t : new Tensor[] {scale, shift}) {
+            if (t != null && (t.dim() != 1 || t.size(0) != g.outC())) {
+                throw new IllegalArgumentException("conv2d_fused: per-channel scale or shift of shape "
+                        + Shape.format(t.shapeRef()) + " does not match " + g.outC() + " output channels");
+            }
+        }
+        if (residual != null && !java.util.Arrays.equals(residual.shapeRef(), g.outputShape())) {
+            throw new IllegalArgumentException("conv2d_fused: residual of shape " + Shape.format(residual.shapeRef())
+                    + " does not match the output " + Shape.format(g.outputShape()));
+        }
+        if (NoGrad.isGradEnabled()) {
+            for (Tensor t : new Tensor[] {x, weight, scale, shift, residual}) {
+                if (t != null && t.requiresGrad()) {
+                    throw new IllegalArgumentException("conv2d_fused: records no gradient, but an input of shape "
+                            + Shape.format(t.shapeRef()) + " requires one; use conv2d and batch_norm, or NoGrad");
+                }
+            }
+        }
+        return x.backend().conv2dFused(x, weight, scale, shift, residual, relu, g);
     }
 
     // ---------------------------------------------------------------- pooling

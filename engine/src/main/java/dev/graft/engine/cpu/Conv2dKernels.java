@@ -3,6 +3,8 @@ package dev.graft.engine.cpu;
 import dev.graft.engine.ConvGeometry;
 import dev.graft.engine.Shape;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * F32 conv2d on NCHW contiguous arrays (offset 0), lowered to {@link Gemm#sgemm} per image and group with PyTorch
@@ -23,6 +25,7 @@ import java.util.Arrays;
  * thread exists, never one for the whole batch.
  */
 public final class Conv2dKernels {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Per-image multiply-adds below which a parallel GEMM would spend more on forking than it gains. */
     private static final long SMALL_IMAGE_WORK = 1L << 22;
     /** Column buffers up to this many floats (16 MiB) are kept per thread for the next call; larger ones are not. */
@@ -36,6 +39,66 @@ public final class Conv2dKernels {
     /** Returns {@code y[n, outC, outH, outW]}; {@code bias} (length outC) may be null. */
     public static float[] forward(float[] x, float[] w, float[] bias, ConvGeometry g) {
         return forward(x, w, bias, g, Parallel.threads());
+    }
+
+    /**
+     * Returns {@code y = act(conv(x, w)·scale[o] + shift[o] + residual)}, computed image by image with the epilogue
+     * applied while each image's output is still in cache: an inference-time convolution with its batch norm folded
+     * in, the residual add and the ReLU of a ResNet block. {@code scale}, {@code shift} (length outC) and
+     * {@code residual} (the output's shape) may be null.
+     */
+    public static float[] forwardFused(float[] x, float[] w, Epilogue epilogue, ConvGeometry g) {
+        return forwardFused(x, w, epilogue, g, Parallel.threads());
+    }
+
+    /**
+     * Per output channel o, {@code v·scale[o] + shift[o] + residual}, then {@code max(v, 0)} when {@code relu}
+     * (NaN stays NaN, as PyTorch's relu). Null arrays drop their term.
+     */
+    public record Epilogue(float[] scale, float[] shift, float[] residual, boolean relu) {
+        void check(ConvGeometry g) {
+            if (scale != null && scale.length != g.outC()) {
+                throw new IllegalArgumentException("conv2d forward: scale has " + scale.length
+                        + " elements, expected " + g.outC());
+            }
+            if (shift != null && shift.length != g.outC()) {
+                throw new IllegalArgumentException("conv2d forward: bias has " + shift.length
+                        + " elements, expected " + g.outC());
+            }
+            if (residual != null) {
+                requireLength("forward", "residual", residual.length, g.outputShape());
+            }
+        }
+
+        /** Applies the epilogue to image b's output planes in y. */
+        void apply(float[] y, int b, ConvGeometry g) {
+            int ohw = g.outH() * g.outW();
+            int upper = SPECIES.loopBound(ohw);
+            FloatVector zero = FloatVector.zero(SPECIES);
+            for (int o = 0; o < g.outC(); o++) {
+                int base = (b * g.outC() + o) * ohw;
+                float sc = scale == null ? 1f : scale[o];
+                float sh = shift == null ? 0f : shift[o];
+                int i = 0;
+                for (; i < upper; i += SPECIES.length()) {
+                    FloatVector v = FloatVector.fromArray(SPECIES, y, base + i).fma(sc, sh);
+                    if (residual != null) {
+                        v = v.add(FloatVector.fromArray(SPECIES, residual, base + i));
+                    }
+                    if (relu) {
+                        v = v.max(zero);
+                    }
+                    v.intoArray(y, base + i);
+                }
+                for (; i < ohw; i++) {
+                    float v = Math.fma(y[base + i], sc, sh);
+                    if (residual != null) {
+                        v += residual[base + i];
+                    }
+                    y[base + i] = relu ? Math.max(v, 0f) : v;
+                }
+            }
+        }
     }
 
     /** Returns dL/dx {@code [n, c, h, w]} given dL/dy {@code [n, outC, outH, outW]}. */
@@ -52,11 +115,14 @@ public final class Conv2dKernels {
     // tests pass other counts to exercise every strategy whatever machine they run on.
 
     static float[] forward(float[] x, float[] w, float[] bias, ConvGeometry g, int threads) {
+        return forwardFused(x, w, bias == null ? null : new Epilogue(null, bias, null, false), g, threads);
+    }
+
+    static float[] forwardFused(float[] x, float[] w, Epilogue epilogue, ConvGeometry g, int threads) {
         requireLength("forward", "input", x.length, g.inputShape());
         requireLength("forward", "weight", w.length, g.weightShape());
-        if (bias != null && bias.length != g.outC()) {
-            throw new IllegalArgumentException("conv2d forward: bias has " + bias.length + " elements, expected "
-                    + g.outC());
+        if (epilogue != null) {
+            epilogue.check(g);
         }
         float[] y = new float[Shape.numel(g.outputShape())];
         if (imagesInParallel(g, threads)) {
@@ -64,7 +130,7 @@ public final class Conv2dKernels {
                 float[] col = borrowColumns(g);
                 try {
                     for (int b = from; b < to; b++) {
-                        forwardImage(x, w, bias, y, b, g, col, 1);
+                        forwardImage(x, w, epilogue, y, b, g, col, 1);
                     }
                 } finally {
                     giveBack(col);
@@ -74,7 +140,7 @@ public final class Conv2dKernels {
             float[] col = borrowColumns(g);
             try {
                 for (int b = 0; b < g.n(); b++) {
-                    forwardImage(x, w, bias, y, b, g, col, threads);
+                    forwardImage(x, w, epilogue, y, b, g, col, threads);
                 }
             } finally {
                 giveBack(col);
@@ -172,7 +238,7 @@ public final class Conv2dKernels {
         return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
     }
 
-    private static void forwardImage(float[] x, float[] w, float[] bias, float[] y, int b, ConvGeometry g,
+    private static void forwardImage(float[] x, float[] w, Epilogue epilogue, float[] y, int b, ConvGeometry g,
                                      float[] col, int threads) {
         int ohw = g.outH() * g.outW();
         int og = g.groupOutC();
@@ -186,15 +252,12 @@ public final class Conv2dKernels {
             src = col;
             srcOff = 0;
         }
-        if (bias != null) {
-            // Pre-filling with the bias and accumulating folds the bias add into the GEMM's store.
-            for (int o = 0; o < g.outC(); o++) {
-                Arrays.fill(y, yOff + o * ohw, yOff + (o + 1) * ohw, bias[o]);
-            }
-        }
         for (int grp = 0; grp < g.groups(); grp++) {
             Gemm.sgemm(false, false, og, ohw, k, w, grp * og * k, k, src, srcOff + grp * k * ohw, ohw,
-                    y, yOff + grp * og * ohw, ohw, bias != null, threads);
+                    y, yOff + grp * og * ohw, ohw, false, threads);
+        }
+        if (epilogue != null) {
+            epilogue.apply(y, b, g);
         }
     }
 

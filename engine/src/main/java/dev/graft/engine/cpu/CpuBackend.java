@@ -214,6 +214,22 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor conv2dFused(Tensor x, Tensor weight, Tensor scale, Tensor shift, Tensor residual, boolean relu,
+                              ConvGeometry g) {
+        CpuStorage sx = storageOf(contiguous(x));
+        CpuStorage sw = storageOf(contiguous(weight));
+        CpuStorage sc = scale == null ? null : storageOf(contiguous(scale));
+        CpuStorage sh = shift == null ? null : storageOf(contiguous(shift));
+        CpuStorage sr = residual == null ? null : storageOf(contiguous(residual));
+        Storage out = x.dtype() == DType.F64
+                ? CpuStorage.of(ReferenceConv2d.forwardFused(sx.d, sw.d, sc == null ? null : sc.d,
+                        sh == null ? null : sh.d, sr == null ? null : sr.d, relu, g))
+                : CpuStorage.of(Conv2dKernels.forwardFused(sx.f, sw.f, new Conv2dKernels.Epilogue(
+                        sc == null ? null : sc.f, sh == null ? null : sh.f, sr == null ? null : sr.f, relu), g));
+        return Tensor.of(out, g.outputShape());
+    }
+
+    @Override
     public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, ConvGeometry g) {
         CpuStorage sg = gradientStorage("conv2d backward input", gradOut);
         CpuStorage sw = storageOf(contiguous(weight));

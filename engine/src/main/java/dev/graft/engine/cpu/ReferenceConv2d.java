@@ -13,6 +13,34 @@ public final class ReferenceConv2d {
     }
 
     /** {@code y[b,o,i,j] = bias[o] + sum_{ci,u,v} x[b, g*cg+ci, i*sh-ph+u*dh, j*sw-pw+v*dw] * w[o,ci,u,v]}. */
+    /**
+     * {@code act(conv(x, w)·scale[o] + shift[o] + residual)}, the twin of {@link Conv2dKernels#forwardFused}; null
+     * arrays drop their term and {@code relu} keeps NaN.
+     */
+    public static double[] forwardFused(double[] x, double[] w, double[] scale, double[] shift, double[] residual,
+                                        boolean relu, ConvGeometry g) {
+        if (scale != null && scale.length != g.outC()) {
+            throw new IllegalArgumentException("conv2d forward: scale has " + scale.length + " elements, expected "
+                    + g.outC());
+        }
+        if (shift != null && shift.length != g.outC()) {
+            throw new IllegalArgumentException("conv2d forward: bias has " + shift.length + " elements, expected "
+                    + g.outC());
+        }
+        if (residual != null) {
+            requireLength("forward", "residual", residual.length, g.outputShape());
+        }
+        double[] y = forward(x, w, null, g);
+        int ohw = g.outH() * g.outW();
+        for (int i = 0; i < y.length; i++) {
+            int o = i / ohw % g.outC();
+            double v = y[i] * (scale == null ? 1 : scale[o]) + (shift == null ? 0 : shift[o])
+                    + (residual == null ? 0 : residual[i]);
+            y[i] = relu && v < 0 ? 0 : v;
+        }
+        return y;
+    }
+
     public static double[] forward(double[] x, double[] w, double[] bias, ConvGeometry g) {
         requireLength("forward", "input", x.length, g.inputShape());
         requireLength("forward", "weight", w.length, g.weightShape());

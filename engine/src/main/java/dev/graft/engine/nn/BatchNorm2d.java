@@ -107,6 +107,10 @@ public final class BatchNorm2d extends Module {
         return numFeatures;
     }
 
+    public double eps() {
+        return eps;
+    }
+
     /** The scale γ, or null when not affine. */
     public Parameter weight() {
         return weight;

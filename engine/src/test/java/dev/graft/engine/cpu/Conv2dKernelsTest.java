@@ -35,6 +35,9 @@ class Conv2dKernelsTest {
             @ForAll @IntRange(min = 1, max = 2) int dilH,
             @ForAll @IntRange(min = 1, max = 2) int dilW,
             @ForAll boolean withBias,
+            @ForAll boolean withScale,
+            @ForAll boolean withResidual,
+            @ForAll boolean relu,
             @ForAll @IntRange(min = 1, max = 3) int threads) {
         int kh = 2 * kernelH + 1;
         int kw = 2 * kernelW + 1;
@@ -46,7 +49,43 @@ class Conv2dKernelsTest {
         int ww = Math.max(w, dilW * (kw - 1) + 1 - 2 * padW);
         ConvGeometry geo = ConvGeometry.of(new int[] {batch, c, hh, ww}, new int[] {outC, c / g, kh, kw},
                 new int[] {strideH, strideW}, new int[] {padH, padW}, new int[] {dilH, dilW}, g);
-        checkAgainstReference(geo, withBias, threads, 17L * batch + 31L * hh + ww + kh);
+        long seed = 17L * batch + 31L * hh + ww + kh;
+        checkAgainstReference(geo, withBias, threads, seed);
+        checkFusedAgainstReference(geo, withScale, withBias, withResidual, relu, threads, seed);
+    }
+
+    /** The ResNet block epilogues on shapes large enough for full vectors and for image-parallel work. */
+    @Test
+    void fusedEpilogueOnResNetLikeShapes() {
+        checkFusedAgainstReference(geometry(2, 16, 14, 14, 24, 3, 3, 1, 1, 1, 1), true, true, false, true, 2, 11);
+        checkFusedAgainstReference(geometry(3, 16, 9, 9, 40, 1, 1, 1, 0, 1, 1), true, true, true, true, 2, 12);
+        checkFusedAgainstReference(geometry(1, 3, 23, 23, 8, 7, 7, 2, 3, 1, 1), true, true, false, true, 1, 13);
+        checkFusedAgainstReference(geometry(4, 8, 10, 10, 16, 1, 1, 2, 0, 1, 1), true, true, false, false, 3, 14);
+    }
+
+    @Test
+    void fusedReluKeepsNaNAndTheCheckerCatchesAWrongEpilogue() {
+        ConvGeometry g = geometry(1, 1, 1, 20, 1, 1, 1, 1, 0, 1, 1);
+        float[] x = new float[20];
+        x[3] = Float.NaN;
+        x[4] = -2;
+        x[5] = 2;
+        float[] y = Conv2dKernels.forwardFused(x, new float[] {1}, new Conv2dKernels.Epilogue(null, null, null, true),
+                g, 1);
+        assertTrue(Float.isNaN(y[3]), "NaN through the fused ReLU: " + y[3]);
+        assertEquals(0f, y[4]);
+        assertEquals(2f, y[5]);
+
+        // The same comparison that passes above must fail when the kernel skips the ReLU.
+        SplittableRandom rnd = new SplittableRandom(5);
+        ConvGeometry big = geometry(2, 4, 6, 6, 5, 3, 3, 1, 1, 1, 1);
+        float[] xs = randomFloats(rnd, Shape.numel(big.inputShape()));
+        float[] ws = randomFloats(rnd, Shape.numel(big.weightShape()));
+        double[] withRelu = ReferenceConv2d.forwardFused(widen(xs), widen(ws), null, null, null, true, big);
+        float[] withoutRelu = Conv2dKernels.forwardFused(xs, ws, new Conv2dKernels.Epilogue(null, null, null, false),
+                big, 1);
+        assertThrows(org.opentest4j.AssertionFailedError.class, () -> assertClose("relu skipped", withRelu,
+                withoutRelu));
     }
 
     /** The shortcut that skips im2col, with groups; dilation must not matter for a 1x1 kernel. */
@@ -110,6 +149,23 @@ class Conv2dKernelsTest {
                 Conv2dKernels.backwardInput(gy, w, g, threads));
         assertClose("backwardWeight " + where, ReferenceConv2d.backwardWeight(widen(gy), widen(x), g),
                 Conv2dKernels.backwardWeight(gy, x, g, threads));
+    }
+
+    /** forwardFused against the F64 reference twin with the chosen epilogue terms. */
+    private static void checkFusedAgainstReference(ConvGeometry g, boolean withScale, boolean withShift,
+                                                   boolean withResidual, boolean relu, int threads, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = randomFloats(rnd, Shape.numel(g.inputShape()));
+        float[] w = randomFloats(rnd, Shape.numel(g.weightShape()));
+        float[] scale = withScale ? randomFloats(rnd, g.outC()) : null;
+        float[] shift = withShift ? randomFloats(rnd, g.outC()) : null;
+        float[] residual = withResidual ? randomFloats(rnd, Shape.numel(g.outputShape())) : null;
+        double[] expected = ReferenceConv2d.forwardFused(widen(x), widen(w), scale == null ? null : widen(scale),
+                shift == null ? null : widen(shift), residual == null ? null : widen(residual), relu, g);
+        float[] actual = Conv2dKernels.forwardFused(x, w, new Conv2dKernels.Epilogue(scale, shift, residual, relu), g,
+                threads);
+        assertClose("forwardFused " + g + " scale=" + withScale + " shift=" + withShift + " residual="
+                + withResidual + " relu=" + relu + " threads=" + threads, expected, actual);
     }
 
     private static void assertClose(String what, double[] expected, float[] actual) {

@@ -4,6 +4,7 @@ import dev.graft.engine.Generator;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.nn.BatchNorm2d;
 import dev.graft.engine.nn.Conv2d;
+import dev.graft.engine.nn.ConvBnFusion;
 import dev.graft.engine.nn.Module;
 import dev.graft.engine.nn.ReLU;
 
@@ -16,7 +17,6 @@ import dev.graft.engine.nn.ReLU;
 final class BasicBlock extends Module {
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
-    private final ReLU relu;
     private final Conv2d conv2;
     private final BatchNorm2d bn2;
     private final Module shortcut;
@@ -25,7 +25,8 @@ final class BasicBlock extends Module {
     BasicBlock(int inPlanes, int planes, int stride, String shortcutName, Module shortcut, Generator gen) {
         conv1 = registerModule("conv1", new Conv2d(inPlanes, planes, 3, stride, 1, false, gen));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
-        relu = registerModule("relu", new ReLU());
+        // Listed as in torchvision's module tree; the ReLUs themselves run inside ConvBnFusion.
+        registerModule("relu", new ReLU());
         conv2 = registerModule("conv2", new Conv2d(planes, planes, 3, 1, 1, false, gen));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
         this.shortcut = shortcut == null ? null : registerModule(shortcutName, shortcut);
@@ -33,8 +34,7 @@ final class BasicBlock extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));
-        out = bn2.forward(conv2.forward(out));
-        return relu.forward(out.add(shortcut == null ? x : shortcut.forward(x)));
+        Tensor out = ConvBnFusion.forward(conv1, bn1, x, null, true);
+        return ConvBnFusion.forward(conv2, bn2, out, ResNet.shortcut(shortcut, x), true);
     }
 }

@@ -4,6 +4,7 @@ import dev.graft.engine.Generator;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.nn.BatchNorm2d;
 import dev.graft.engine.nn.Conv2d;
+import dev.graft.engine.nn.ConvBnFusion;
 import dev.graft.engine.nn.Module;
 import dev.graft.engine.nn.ReLU;
 import dev.graft.engine.nn.Sequential;
@@ -23,7 +24,6 @@ final class Bottleneck extends Module {
     private final BatchNorm2d bn2;
     private final Conv2d conv3;
     private final BatchNorm2d bn3;
-    private final ReLU relu;
     private final Sequential downsample;
 
     /** @param downsample null for the identity shortcut */
@@ -36,15 +36,15 @@ final class Bottleneck extends Module {
         bn2 = registerModule("bn2", new BatchNorm2d(width));
         conv3 = registerModule("conv3", new Conv2d(width, planes * EXPANSION, 1, 1, 0, false, gen));
         bn3 = registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
-        relu = registerModule("relu", new ReLU());
+        // Listed as in torchvision's module tree; the ReLUs themselves run inside ConvBnFusion.
+        registerModule("relu", new ReLU());
         this.downsample = downsample == null ? null : registerModule("downsample", downsample);
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));
-        out = relu.forward(bn2.forward(conv2.forward(out)));
-        out = bn3.forward(conv3.forward(out));
-        return relu.forward(out.add(downsample == null ? x : downsample.forward(x)));
+        Tensor out = ConvBnFusion.forward(conv1, bn1, x, null, true);
+        out = ConvBnFusion.forward(conv2, bn2, out, null, true);
+        return ConvBnFusion.forward(conv3, bn3, out, ResNet.shortcut(downsample, x), true);
     }
 }

@@ -5,6 +5,7 @@ import dev.graft.engine.Generator;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.nn.BatchNorm2d;
 import dev.graft.engine.nn.Conv2d;
+import dev.graft.engine.nn.ConvBnFusion;
 import dev.graft.engine.nn.Init;
 import dev.graft.engine.nn.Linear;
 import dev.graft.engine.nn.Module;
@@ -72,7 +73,7 @@ public final class CifarResNet extends StagedNetwork {
 
     @Override
     public Tensor features(Tensor x) {
-        Tensor out = bn1.forward(conv1.forward(x)).relu();
+        Tensor out = ConvBnFusion.forward(conv1, bn1, x, null, true);
         for (Sequential layer : layers) {
             out = layer.forward(out);
         }

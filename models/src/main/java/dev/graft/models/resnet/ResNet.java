@@ -5,6 +5,7 @@ import dev.graft.engine.Tensor;
 import dev.graft.engine.nn.AdaptiveAvgPool2d;
 import dev.graft.engine.nn.BatchNorm2d;
 import dev.graft.engine.nn.Conv2d;
+import dev.graft.engine.nn.ConvBnFusion;
 import dev.graft.engine.nn.Init;
 import dev.graft.engine.nn.Linear;
 import dev.graft.engine.nn.MaxPool2d;
@@ -42,7 +43,6 @@ public final class ResNet extends StagedNetwork {
 
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
-    private final ReLU relu;
     private final MaxPool2d maxpool;
     private final Sequential[] layers = new Sequential[4];
     private final AdaptiveAvgPool2d avgpool;
@@ -56,7 +56,8 @@ public final class ResNet extends StagedNetwork {
         }
         conv1 = registerModule("conv1", new Conv2d(inChannels, 64, 7, 2, 3, false, gen));
         bn1 = registerModule("bn1", new BatchNorm2d(64));
-        relu = registerModule("relu", new ReLU());
+        // Listed as in torchvision's module tree; the ReLUs themselves run inside ConvBnFusion.
+        registerModule("relu", new ReLU());
         maxpool = registerModule("maxpool", new MaxPool2d(3, 2, 1));
         defineStage("stem", "conv1.*", "bn1.*");
         int inPlanes = 64;
@@ -92,6 +93,21 @@ public final class ResNet extends StagedNetwork {
     }
 
     /** torchvision's projection shortcut: a strided 1×1 convolution and BatchNorm. */
+    /**
+     * A block's shortcut applied to x: x itself when null, the downsample's convolution and batch norm through
+     * {@link ConvBnFusion}, any other module as it is.
+     */
+    static Tensor shortcut(Module shortcut, Tensor x) {
+        if (shortcut == null) {
+            return x;
+        }
+        if (shortcut instanceof Sequential s && s.size() == 2 && s.get(0) instanceof Conv2d conv
+                && s.get(1) instanceof BatchNorm2d bn) {
+            return ConvBnFusion.forward(conv, bn, x, null, false);
+        }
+        return shortcut.forward(x);
+    }
+
     static Sequential downsample(int inPlanes, int outPlanes, int stride, Generator gen) {
         return new Sequential(new Conv2d(inPlanes, outPlanes, 1, stride, 0, false, gen), new BatchNorm2d(outPlanes));
     }
@@ -135,7 +151,7 @@ public final class ResNet extends StagedNetwork {
 
     @Override
     public Tensor features(Tensor x) {
-        Tensor out = maxpool.forward(relu.forward(bn1.forward(conv1.forward(x))));
+        Tensor out = maxpool.forward(ConvBnFusion.forward(conv1, bn1, x, null, true));
         for (Sequential layer : layers) {
             out = layer.forward(out);
         }
