@@ -124,13 +124,15 @@ public final class Conv2dKernels {
         if (epilogue != null) {
             epilogue.check(g);
         }
-        float[] y = new float[Shape.numel(g.outputShape())];
+        // Every element is written: by the GEMM, which does not accumulate here, then by the epilogue.
+        float[] y = BufferPool.uninitialized(Shape.numel(g.outputShape()));
+        Gemm.PackedA[] weights = packWeights(false, w, g);
         if (imagesInParallel(g, threads)) {
             Parallel.forRange(g.n(), 1, (from, to) -> {
                 float[] col = borrowColumns(g);
                 try {
                     for (int b = from; b < to; b++) {
-                        forwardImage(x, w, epilogue, y, b, g, col, 1);
+                        forwardImage(x, weights, epilogue, y, b, g, col, 1);
                     }
                 } finally {
                     giveBack(col);
@@ -140,7 +142,7 @@ public final class Conv2dKernels {
             float[] col = borrowColumns(g);
             try {
                 for (int b = 0; b < g.n(); b++) {
-                    forwardImage(x, w, epilogue, y, b, g, col, threads);
+                    forwardImage(x, weights, epilogue, y, b, g, col, threads);
                 }
             } finally {
                 giveBack(col);
@@ -152,13 +154,14 @@ public final class Conv2dKernels {
     static float[] backwardInput(float[] gradOut, float[] w, ConvGeometry g, int threads) {
         requireLength("backwardInput", "gradOut", gradOut.length, g.outputShape());
         requireLength("backwardInput", "weight", w.length, g.weightShape());
-        float[] gx = new float[Shape.numel(g.inputShape())];
+        float[] gx = BufferPool.zeroed(Shape.numel(g.inputShape()));
+        Gemm.PackedA[] weights = packWeights(true, w, g);
         if (imagesInParallel(g, threads)) {
             Parallel.forRange(g.n(), 1, (from, to) -> {
                 float[] col = borrowColumns(g);
                 try {
                     for (int b = from; b < to; b++) {
-                        backwardInputImage(gradOut, w, gx, b, g, col, 1);
+                        backwardInputImage(gradOut, weights, gx, b, g, col, 1);
                     }
                 } finally {
                     giveBack(col);
@@ -168,7 +171,7 @@ public final class Conv2dKernels {
             float[] col = borrowColumns(g);
             try {
                 for (int b = 0; b < g.n(); b++) {
-                    backwardInputImage(gradOut, w, gx, b, g, col, threads);
+                    backwardInputImage(gradOut, weights, gx, b, g, col, threads);
                 }
             } finally {
                 giveBack(col);
@@ -233,13 +236,27 @@ public final class Conv2dKernels {
         return g.n() % threads == 0 || g.n() >= 4 * threads || work < SMALL_IMAGE_WORK;
     }
 
+    /**
+     * Each group's weights packed once for all images: {@code w[g]} (og x K) for the forward pass, its transpose for
+     * backwardInput.
+     */
+    private static Gemm.PackedA[] packWeights(boolean transpose, float[] w, ConvGeometry g) {
+        int og = g.groupOutC();
+        int k = g.groupC() * g.kh() * g.kw();
+        Gemm.PackedA[] packed = new Gemm.PackedA[g.groups()];
+        for (int grp = 0; grp < g.groups(); grp++) {
+            packed[grp] = transpose ? Gemm.pack(true, k, og, w, grp * og * k, k) : Gemm.pack(false, og, k, w, grp * og * k, k);
+        }
+        return packed;
+    }
+
     /** 1x1, stride 1, no padding: the column matrix would be a copy of the image (dilation is then irrelevant). */
     private static boolean pointwise(ConvGeometry g) {
         return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
     }
 
-    private static void forwardImage(float[] x, float[] w, Epilogue epilogue, float[] y, int b, ConvGeometry g,
-                                     float[] col, int threads) {
+    private static void forwardImage(float[] x, Gemm.PackedA[] weights, Epilogue epilogue, float[] y, int b,
+                                     ConvGeometry g, float[] col, int threads) {
         int ohw = g.outH() * g.outW();
         int og = g.groupOutC();
         int k = g.groupC() * g.kh() * g.kw();
@@ -253,15 +270,15 @@ public final class Conv2dKernels {
             srcOff = 0;
         }
         for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(false, false, og, ohw, k, w, grp * og * k, k, src, srcOff + grp * k * ohw, ohw,
-                    y, yOff + grp * og * ohw, ohw, false, threads);
+            Gemm.sgemm(weights[grp], false, ohw, src, srcOff + grp * k * ohw, ohw, y, yOff + grp * og * ohw, ohw,
+                    false, threads);
         }
         if (epilogue != null) {
             epilogue.apply(y, b, g);
         }
     }
 
-    private static void backwardInputImage(float[] gy, float[] w, float[] gx, int b, ConvGeometry g,
+    private static void backwardInputImage(float[] gy, Gemm.PackedA[] weights, float[] gx, int b, ConvGeometry g,
                                            float[] col, int threads) {
         int ohw = g.outH() * g.outW();
         int og = g.groupOutC();
@@ -272,8 +289,8 @@ public final class Conv2dKernels {
         float[] dst = direct ? gx : col;
         int dstOff = direct ? xOff : 0;
         for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(true, false, k, ohw, og, w, grp * og * k, k, gy, yOff + grp * og * ohw, ohw,
-                    dst, dstOff + grp * k * ohw, ohw, false, threads);
+            Gemm.sgemm(weights[grp], false, ohw, gy, yOff + grp * og * ohw, ohw, dst, dstOff + grp * k * ohw, ohw,
+                    false, threads);
         }
         if (!direct) {
             col2im(col, gx, xOff, g, threads);

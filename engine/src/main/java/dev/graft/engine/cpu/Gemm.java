@@ -107,6 +107,116 @@ public final class Gemm {
     }
 
     /**
+     * op(A) packed once for several products with different B, as a convolution's weights serve every image of a
+     * batch: for each depth block pc (KC deep) the MR-row micro-panels of all m rows, zero-padded to a multiple of
+     * MR, so the block of rows [i, i+mc) at depth block pc starts at {@code pc·mPadded + i·kc}.
+     */
+    public static final class PackedA {
+        private final float[] data;
+        private final int m;
+        private final int k;
+        private final int mPadded;
+
+        private PackedA(float[] data, int m, int k, int mPadded) {
+            this.data = data;
+            this.m = m;
+            this.k = k;
+            this.mPadded = mPadded;
+        }
+
+        public int rows() {
+            return m;
+        }
+
+        public int depth() {
+            return k;
+        }
+    }
+
+    /** Packs op(A) ({@code m x k}, transposed as in {@link #sgemm}) for {@link #sgemm(PackedA, boolean, int, ...)}. */
+    public static PackedA pack(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+        if (m <= 0 || k <= 0) {
+            throw new IllegalArgumentException("sgemm pack: sizes must be positive, got m=" + m + " k=" + k);
+        }
+        requireMatrix("sgemm pack", "A", transA ? k : m, transA ? m : k, a.length, aOff, lda);
+        int mPadded = roundUp(m, MR);
+        float[] data = new float[Math.multiplyExact(mPadded, k)];
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packA(transA, a, aOff, lda, 0, m, pc, kc, data, pc * mPadded);
+        }
+        return new PackedA(data, m, k, mPadded);
+    }
+
+    /**
+     * {@code C[m x n] (+)= A·op(B)} with A packed by {@link #pack}; B and C as in {@link #sgemm}, split over at most
+     * {@code threads} slices of rows or columns.
+     */
+    public static void sgemm(PackedA a, boolean transB, int n, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, boolean accumulate, int threads) {
+        int m = a.m;
+        int k = a.k;
+        requireMatrix("sgemm", "B", transB ? n : k, transB ? k : n, b.length, bOff, ldb);
+        requireMatrix("sgemm", "C", m, n, c.length, cOff, ldc);
+        if (n == 0) {
+            return;
+        }
+        if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
+            serialPacked(a, 0, m, transB, n, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (m >= n) {
+            int panels = (m + MR - 1) / MR;
+            int slices = Math.min(threads, panels);
+            int perSlice = (panels + slices - 1) / slices;
+            Parallel.forEach(slices, 1, s -> {
+                int i0 = Math.min(m, s * perSlice * MR);
+                int i1 = Math.min(m, (s + 1) * perSlice * MR);
+                if (i0 < i1) {
+                    serialPacked(a, i0, i1, transB, n, b, bOff, ldb, c, cOff, ldc, accumulate);
+                }
+            });
+        } else {
+            int panels = (n + NR - 1) / NR;
+            int slices = Math.min(threads, panels);
+            int perSlice = (panels + slices - 1) / slices;
+            Parallel.forEach(slices, 1, s -> {
+                int j0 = Math.min(n, s * perSlice * NR);
+                int j1 = Math.min(n, (s + 1) * perSlice * NR);
+                if (j0 < j1) {
+                    serialPacked(a, 0, m, transB, j1 - j0, b, bOff + (transB ? j0 * ldb : j0), ldb, c, cOff + j0,
+                            ldc, accumulate);
+                }
+            });
+        }
+    }
+
+    /** Rows [i0, i1) of a pre-packed product on the calling thread; i0 is a multiple of MR. */
+    private static void serialPacked(PackedA a, int i0, int i1, boolean transB, int n, float[] b, int bOff, int ldb,
+                                     float[] c, int cOff, int ldc, boolean accumulate) {
+        int k = a.k;
+        int kcMax = Math.min(KC, k);
+        int ncMax = Math.min(NC, roundUp(n, NR));
+        float[] packB = borrow(PACK_B, kcMax * ncMax);
+        float[] tile = new float[MR * NR];
+        try {
+            for (int jc = 0; jc < n; jc += NC) {
+                int nc = Math.min(NC, n - jc);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    boolean add = accumulate || pc > 0;
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        macroKernel(mc, nc, kc, a.data, pc * a.mPadded + ic * kc, packB, c,
+                                cOff + ic * ldc + jc, ldc, add, tile);
+                    }
+                }
+            }
+        } finally {
+            PACK_B.set(packB);
+        }
+    }
+
+    /**
      * Double-precision {@code C = op(A)·op(B)} (or {@code +=}); same layout contract as {@link #sgemm}. Loops are
      * ordered so the innermost one walks contiguous memory: i-k-j when op(B) rows are contiguous, a dot product
      * over k when B is transposed.
@@ -186,8 +296,8 @@ public final class Gemm {
                     packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
                     for (int ic = 0; ic < m; ic += MC) {
                         int mc = Math.min(MC, m - ic);
-                        packA(transA, a, aOff, lda, ic, mc, pc, kc, packA);
-                        macroKernel(mc, nc, kc, packA, packB, c, cOff + ic * ldc + jc, ldc, add, tile);
+                        packA(transA, a, aOff, lda, ic, mc, pc, kc, packA, 0);
+                        macroKernel(mc, nc, kc, packA, 0, packB, c, cOff + ic * ldc + jc, ldc, add, tile);
                     }
                 }
             }
@@ -208,14 +318,14 @@ public final class Gemm {
     }
 
     /**
-     * Packs rows [ic, ic+mc) x depth [pc, pc+kc) of op(A) as MR-row micro-panels: panel q holds, for each p,
-     * the MR values op(A)[ic+q*MR+r][pc+p] contiguously; rows past mc are zero.
+     * Packs rows [ic, ic+mc) x depth [pc, pc+kc) of op(A) as MR-row micro-panels from {@code dst[dstOff]} on: panel
+     * q holds, for each p, the MR values op(A)[ic+q*MR+r][pc+p] contiguously; rows past mc are zero.
      */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
-                              float[] dst) {
+                              float[] dst, int dstOff) {
         for (int i0 = 0; i0 < mc; i0 += MR) {
             int rows = Math.min(MR, mc - i0);
-            int d = i0 * kc;
+            int d = dstOff + i0 * kc;
             if (transA) {
                 // op(A)[i][p] = A[p][i]: each p contributes MR consecutive stored elements.
                 for (int p = 0; p < kc; p++) {
@@ -280,14 +390,14 @@ public final class Gemm {
     }
 
     /** Runs the micro-kernel over every MR x NR tile of an mc x nc block of C; edge tiles go through {@code tile}. */
-    private static void macroKernel(int mc, int nc, int kc, float[] packA, float[] packB,
+    private static void macroKernel(int mc, int nc, int kc, float[] packA, int aOff, float[] packB,
                                     float[] c, int cOff, int ldc, boolean add, float[] tile) {
         for (int j0 = 0; j0 < nc; j0 += NR) {
             int cols = Math.min(NR, nc - j0);
             int bIdx = j0 * kc;
             for (int i0 = 0; i0 < mc; i0 += MR) {
                 int rows = Math.min(MR, mc - i0);
-                int aIdx = i0 * kc;
+                int aIdx = aOff + i0 * kc;
                 int cIdx = cOff + i0 * ldc + j0;
                 if (rows == MR && cols == NR) {
                     microKernel(kc, packA, aIdx, packB, bIdx, c, cIdx, ldc, add);

@@ -139,15 +139,27 @@ class GemmTest {
         int cOff = pad;
         float[] a = randomFloats(rnd, aOff + (ta ? k : m) * lda);
         float[] b = randomFloats(rnd, bOff + (tb ? n : k) * ldb);
-        float[] c = randomFloats(rnd, cOff + m * ldc + pad);
-        float[] before = c.clone();
+        float[] before = randomFloats(rnd, cOff + m * ldc + pad);
+        float[] c = before.clone();
         Gemm.sgemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, threads);
+        checkProduct("sgemm", ta, tb, m, n, k, pad, accumulate, threads, a, aOff, lda, b, bOff, ldb, before, c, cOff,
+                ldc);
+        // The same product with op(A) packed up front, as the convolutions use it.
+        float[] cPacked = before.clone();
+        Gemm.sgemm(Gemm.pack(ta, m, k, a, aOff, lda), tb, n, b, bOff, ldb, cPacked, cOff, ldc, accumulate, threads);
+        checkProduct("sgemm pre-packed", ta, tb, m, n, k, pad, accumulate, threads, a, aOff, lda, b, bOff, ldb,
+                before, cPacked, cOff, ldc);
+    }
+
+    private static void checkProduct(String what, boolean ta, boolean tb, int m, int n, int k, int pad,
+                                     boolean accumulate, int threads, float[] a, int aOff, int lda, float[] b,
+                                     int bOff, int ldb, float[] before, float[] c, int cOff, int ldc) {
         for (int idx = 0; idx < c.length; idx++) {
             int rel = idx - cOff;
             int i = rel >= 0 ? rel / ldc : -1;
             int j = rel >= 0 ? rel % ldc : -1;
             if (i < 0 || i >= m || j >= n) {
-                assertEquals(before[idx], c[idx], 0f, "sgemm wrote outside C at " + idx);
+                assertEquals(before[idx], c[idx], 0f, what + " wrote outside C at " + idx);
                 continue;
             }
             double exact = accumulate ? before[idx] : 0;
@@ -160,7 +172,7 @@ class GemmTest {
             }
             double tol = (k + 2) * 0x1p-24 * magnitude + 1e-30;
             if (Math.abs(c[idx] - exact) > tol) {
-                fail("sgemm transA=" + ta + " transB=" + tb + " m=" + m + " n=" + n + " k=" + k + " pad=" + pad
+                fail(what + " transA=" + ta + " transB=" + tb + " m=" + m + " n=" + n + " k=" + k + " pad=" + pad
                         + " accumulate=" + accumulate + " threads=" + threads + ": C[" + i + "][" + j + "] = "
                         + c[idx] + ", expected " + exact + " (tolerance " + tol + ")");
             }
