@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * F32 conv2d on NCHW contiguous arrays (offset 0), lowered to {@link Gemm#sgemm} per image and group with PyTorch
  * semantics: stride, zero padding, dilation and groups, depthwise included.
  *
- * <p>Per image, im2col unfolds the input into a column matrix {@code col[c*kh*kw, outH*outW]} whose rows of group
- * g form a contiguous block, so with {@code K = (c/groups)*kh*kw}:
+ * <p>Per chunk of consecutive images (see {@link Plan}), im2col unfolds the input into a column matrix
+ * {@code col[c*kh*kw, images*outH*outW]} whose rows of group g form a contiguous block, so with
+ * {@code K = (c/groups)*kh*kw}:
  * <ul>
  *   <li>forward: {@code y[g] (oc/groups x OHW) = w[g] (oc/groups x K) · col[g]};</li>
  *   <li>backwardInput: {@code col[g] = w[g]^T · gradOut[g]}, then col2im scatter-adds it onto the input grid;</li>
@@ -19,19 +20,18 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * A 1x1, stride-1, unpadded kernel makes the column matrix identical to the image itself, so it is skipped.
  *
- * <p>Threads: when the batch divides well over the threads (or per-image work is too small for a parallel GEMM),
- * each thread takes whole images with single-threaded GEMMs and its own column buffer; otherwise images run one
- * after another and the GEMMs and the im2col/col2im passes are parallel. Either way at most one column buffer per
- * thread exists, never one for the whole batch.
+ * Several images are laid side by side in channel-major order, their outputs and gradients staged likewise.
  */
 public final class Conv2dKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Per-image multiply-adds below which a parallel GEMM would spend more on forking than it gains. */
     private static final long SMALL_IMAGE_WORK = 1L << 22;
-    /** Column buffers up to this many floats (16 MiB) are kept per thread for the next call; larger ones are not. */
-    private static final int CACHED_COLUMNS_MAX = 1 << 22;
-    /** Borrowed (removed while in use) so a re-entrant call on the same thread never shares a buffer. */
-    private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
+    /** Scratch buffers up to this many floats (16 MiB) are kept per thread for the next call; larger ones are not. */
+    private static final int CACHED_MAX = 1 << 22;
+    /** Output planes smaller than this many pixels are convolved several images per GEMM. */
+    private static final int SMALL_PLANE = 512;
+    /** A chunk of images spans at most this many output pixels, bounding its scratch buffers. */
+    private static final int CHUNK_COLUMNS_MAX = 2048;
 
     private Conv2dKernels() {
     }
@@ -127,27 +127,9 @@ public final class Conv2dKernels {
         // Every element is written: by the GEMM, which does not accumulate here, then by the epilogue.
         float[] y = BufferPool.uninitialized(Shape.numel(g.outputShape()));
         Gemm.PackedA[] weights = packWeights(false, w, g);
-        if (imagesInParallel(g, threads)) {
-            Parallel.forRange(g.n(), 1, (from, to) -> {
-                float[] col = borrowColumns(g);
-                try {
-                    for (int b = from; b < to; b++) {
-                        forwardImage(x, weights, epilogue, y, b, g, col, 1);
-                    }
-                } finally {
-                    giveBack(col);
-                }
-            });
-        } else {
-            float[] col = borrowColumns(g);
-            try {
-                for (int b = 0; b < g.n(); b++) {
-                    forwardImage(x, weights, epilogue, y, b, g, col, threads);
-                }
-            } finally {
-                giveBack(col);
-            }
-        }
+        Plan plan = Plan.of(g, threads);
+        plan.run((b0, count, scratch, gemmThreads) ->
+                forwardChunk(x, weights, epilogue, y, b0, count, g, scratch, gemmThreads));
         return y;
     }
 
@@ -156,27 +138,8 @@ public final class Conv2dKernels {
         requireLength("backwardInput", "weight", w.length, g.weightShape());
         float[] gx = BufferPool.zeroed(Shape.numel(g.inputShape()));
         Gemm.PackedA[] weights = packWeights(true, w, g);
-        if (imagesInParallel(g, threads)) {
-            Parallel.forRange(g.n(), 1, (from, to) -> {
-                float[] col = borrowColumns(g);
-                try {
-                    for (int b = from; b < to; b++) {
-                        backwardInputImage(gradOut, weights, gx, b, g, col, 1);
-                    }
-                } finally {
-                    giveBack(col);
-                }
-            });
-        } else {
-            float[] col = borrowColumns(g);
-            try {
-                for (int b = 0; b < g.n(); b++) {
-                    backwardInputImage(gradOut, weights, gx, b, g, col, threads);
-                }
-            } finally {
-                giveBack(col);
-            }
-        }
+        Plan.of(g, threads).run((b0, count, scratch, gemmThreads) ->
+                backwardInputChunk(gradOut, weights, gx, b0, count, g, scratch, gemmThreads));
         return gx;
     }
 
@@ -184,44 +147,124 @@ public final class Conv2dKernels {
         requireLength("backwardWeight", "gradOut", gradOut.length, g.outputShape());
         requireLength("backwardWeight", "input", x.length, g.inputShape());
         int size = Shape.numel(g.weightShape());
-        if (!imagesInParallel(g, threads)) {
+        Plan plan = Plan.of(g, threads);
+        if (!plan.parallel()) {
             float[] gw = new float[size];
-            float[] col = borrowColumns(g);
-            try {
-                for (int b = 0; b < g.n(); b++) {
-                    backwardWeightImage(gradOut, x, gw, b, b > 0, g, col, threads);
-                }
-            } finally {
-                giveBack(col);
-            }
+            plan.run((b0, count, scratch, gemmThreads) ->
+                    backwardWeightChunk(gradOut, x, gw, b0, count, b0 > 0, g, scratch, gemmThreads));
             return gw;
         }
-        // Every image contributes to every weight, so each slice of the batch sums into its own partial result
-        // and the partials are added at the end; slice 0 writes straight into the returned array.
-        int slices = Math.min(g.n(), threads);
-        float[][] partial = new float[slices][];
-        Parallel.forEach(slices, 1, s -> {
-            int from = (int) ((long) g.n() * s / slices);
-            int to = (int) ((long) g.n() * (s + 1) / slices);
+        // Every image contributes to every weight, so each chunk of the batch sums into its own partial result
+        // and the partials are added at the end; chunk 0 writes straight into the returned array.
+        float[][] partial = new float[plan.chunks()][];
+        plan.run((b0, count, scratch, gemmThreads) -> {
             float[] gw = new float[size];
-            float[] col = borrowColumns(g);
-            try {
-                for (int b = from; b < to; b++) {
-                    backwardWeightImage(gradOut, x, gw, b, b > from, g, col, 1);
-                }
-            } finally {
-                giveBack(col);
-            }
-            partial[s] = gw;
+            backwardWeightChunk(gradOut, x, gw, b0, count, false, g, scratch, gemmThreads);
+            partial[b0 / plan.perChunk()] = gw;
         });
         float[] gw = partial[0];
-        for (int s = 1; s < slices; s++) {
-            float[] p = partial[s];
+        for (int c = 1; c < partial.length; c++) {
+            float[] p = partial[c];
             for (int i = 0; i < size; i++) {
                 gw[i] += p[i];
             }
         }
         return gw;
+    }
+
+    /**
+     * How a call's images are grouped: chunks of {@code perChunk} consecutive images, each chunk one GEMM per group
+     * whose columns are its images' output pixels side by side. Planes of a few hundred pixels (ResNet's 14x14 and
+     * 7x7 stages) make narrow per-image GEMMs whose last micro-tiles are mostly padding, so their images are
+     * chunked; larger planes go one image per chunk. Chunks run in parallel with single-threaded GEMMs when the
+     * batch divides well over the threads (or per-image work is too small for a parallel GEMM); otherwise chunks
+     * run one after another with parallel GEMMs. At most one set of scratch buffers per thread exists.
+     */
+    private record Plan(int n, int perChunk, boolean parallel, int threads) {
+        static Plan of(ConvGeometry g, int threads) {
+            int n = g.n();
+            boolean parallel = imagesInParallel(g, threads);
+            int ohw = g.outH() * g.outW();
+            int per = 1;
+            if (ohw < SMALL_PLANE && n > 1) {
+                int share = parallel ? (n + threads - 1) / threads : n;
+                per = Math.max(1, Math.min(share, CHUNK_COLUMNS_MAX / ohw));
+            }
+            return new Plan(n, per, parallel, threads);
+        }
+
+        int chunks() {
+            return (n + perChunk - 1) / perChunk;
+        }
+
+        void run(ChunkBody body) {
+            if (parallel) {
+                Parallel.forEach(chunks(), 1, c -> runChunk(body, c, 1));
+            } else {
+                for (int c = 0; c < chunks(); c++) {
+                    runChunk(body, c, threads);
+                }
+            }
+        }
+
+        private void runChunk(ChunkBody body, int c, int gemmThreads) {
+            int b0 = c * perChunk;
+            Scratch scratch = Scratch.borrow();
+            try {
+                body.run(b0, Math.min(perChunk, n - b0), scratch, gemmThreads);
+            } finally {
+                scratch.giveBack();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(int b0, int count, Scratch scratch, int gemmThreads);
+    }
+
+    /**
+     * A thread's buffers for one chunk: the column matrix and a staging matrix for the chunk's outputs or incoming
+     * gradients in channel-major order. Borrowed (taken out of the thread-local) so a re-entrant call on the same
+     * thread never shares them; buffers over {@link #CACHED_MAX} floats are not kept.
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> CACHE = new ThreadLocal<>();
+        private float[] columns = new float[0];
+        private float[] stage = new float[0];
+
+        static Scratch borrow() {
+            Scratch s = CACHE.get();
+            if (s == null) {
+                return new Scratch();
+            }
+            CACHE.remove();
+            return s;
+        }
+
+        float[] columns(int size) {
+            if (columns.length < size) {
+                columns = new float[size];
+            }
+            return columns;
+        }
+
+        float[] stage(int size) {
+            if (stage.length < size) {
+                stage = new float[size];
+            }
+            return stage;
+        }
+
+        void giveBack() {
+            if (columns.length > CACHED_MAX) {
+                columns = new float[0];
+            }
+            if (stage.length > CACHED_MAX) {
+                stage = new float[0];
+            }
+            CACHE.set(this);
+        }
     }
 
     /**
@@ -255,96 +298,160 @@ public final class Conv2dKernels {
         return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0 && g.padW() == 0;
     }
 
-    private static void forwardImage(float[] x, Gemm.PackedA[] weights, Epilogue epilogue, float[] y, int b,
-                                     ConvGeometry g, float[] col, int threads) {
+    /** A matrix in an array: element (r, j) at {@code a[off + r*ld + j]}. */
+    private record Matrix(float[] a, int off, int ld) {
+    }
+
+    /**
+     * The chunk's column matrix {@code [c*kh*kw, count*ohw]}: im2col of each image into its own block of columns; for
+     * a pointwise convolution the images themselves, used in place when the chunk is one image.
+     */
+    private static Matrix columns(float[] x, int b0, int count, ConvGeometry g, Scratch scratch, int threads) {
         int ohw = g.outH() * g.outW();
-        int og = g.groupOutC();
-        int k = g.groupC() * g.kh() * g.kw();
-        int xOff = b * g.c() * g.h() * g.w();
-        int yOff = b * g.outC() * ohw;
-        float[] src = x;
-        int srcOff = xOff;
-        if (!pointwise(g)) {
-            im2col(x, xOff, g, col, threads);
-            src = col;
-            srcOff = 0;
+        int planeIn = g.c() * g.h() * g.w();
+        if (pointwise(g) && count == 1) {
+            return new Matrix(x, b0 * planeIn, ohw);
         }
-        for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(weights[grp], false, ohw, src, srcOff + grp * k * ohw, ohw, y, yOff + grp * og * ohw, ohw,
-                    false, threads);
+        int cols = count * ohw;
+        float[] col = scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), cols));
+        for (int i = 0; i < count; i++) {
+            int xOff = (b0 + i) * planeIn;
+            if (pointwise(g)) {
+                gatherPlanes(x, xOff, g.c(), ohw, col, i * ohw, cols);
+            } else {
+                im2col(x, xOff, g, col, i * ohw, cols, threads);
+            }
         }
-        if (epilogue != null) {
-            epilogue.apply(y, b, g);
+        return new Matrix(col, 0, cols);
+    }
+
+    /**
+     * The chunk's output-shaped planes ({@code [outC, count*ohw]}, e.g. its incoming gradients) as one channel-major
+     * matrix: in place for a single image, gathered into the stage buffer otherwise.
+     */
+    private static Matrix outputPlanes(float[] t, int b0, int count, ConvGeometry g, Scratch scratch) {
+        int ohw = g.outH() * g.outW();
+        int planeOut = g.outC() * ohw;
+        if (count == 1) {
+            return new Matrix(t, b0 * planeOut, ohw);
+        }
+        int cols = count * ohw;
+        float[] stage = scratch.stage(g.outC() * cols);
+        for (int i = 0; i < count; i++) {
+            gatherPlanes(t, (b0 + i) * planeOut, g.outC(), ohw, stage, i * ohw, cols);
+        }
+        return new Matrix(stage, 0, cols);
+    }
+
+    /** Copies {@code channels} planes of {@code size} from {@code src[srcOff]} to rows of {@code dst} at column dstCol. */
+    private static void gatherPlanes(float[] src, int srcOff, int channels, int size, float[] dst, int dstCol,
+                                     int ld) {
+        for (int ch = 0; ch < channels; ch++) {
+            System.arraycopy(src, srcOff + ch * size, dst, ch * ld + dstCol, size);
         }
     }
 
-    private static void backwardInputImage(float[] gy, Gemm.PackedA[] weights, float[] gx, int b, ConvGeometry g,
-                                           float[] col, int threads) {
-        int ohw = g.outH() * g.outW();
-        int og = g.groupOutC();
-        int k = g.groupC() * g.kh() * g.kw();
-        int xOff = b * g.c() * g.h() * g.w();
-        int yOff = b * g.outC() * ohw;
-        boolean direct = pointwise(g);
-        float[] dst = direct ? gx : col;
-        int dstOff = direct ? xOff : 0;
-        for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(weights[grp], false, ohw, gy, yOff + grp * og * ohw, ohw, dst, dstOff + grp * k * ohw, ohw,
-                    false, threads);
-        }
-        if (!direct) {
-            col2im(col, gx, xOff, g, threads);
+    /** The inverse of {@link #gatherPlanes}. */
+    private static void scatterPlanes(float[] src, int srcCol, int ld, int channels, int size, float[] dst,
+                                      int dstOff) {
+        for (int ch = 0; ch < channels; ch++) {
+            System.arraycopy(src, ch * ld + srcCol, dst, dstOff + ch * size, size);
         }
     }
 
-    private static void backwardWeightImage(float[] gy, float[] x, float[] gw, int b, boolean accumulate,
-                                            ConvGeometry g, float[] col, int threads) {
+    private static void forwardChunk(float[] x, Gemm.PackedA[] weights, Epilogue epilogue, float[] y, int b0,
+                                     int count, ConvGeometry g, Scratch scratch, int threads) {
         int ohw = g.outH() * g.outW();
         int og = g.groupOutC();
         int k = g.groupC() * g.kh() * g.kw();
-        int xOff = b * g.c() * g.h() * g.w();
-        int yOff = b * g.outC() * ohw;
-        float[] src = x;
-        int srcOff = xOff;
-        if (!pointwise(g)) {
-            im2col(x, xOff, g, col, threads);
-            src = col;
-            srcOff = 0;
-        }
+        int cols = count * ohw;
+        Matrix src = columns(x, b0, count, g, scratch, threads);
+        Matrix dst = count == 1 ? new Matrix(y, b0 * g.outC() * ohw, ohw)
+                : new Matrix(scratch.stage(g.outC() * cols), 0, cols);
         for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(false, true, og, k, ohw, gy, yOff + grp * og * ohw, ohw, src, srcOff + grp * k * ohw, ohw,
-                    gw, grp * og * k, k, accumulate, threads);
+            Gemm.sgemm(weights[grp], false, cols, src.a(), src.off() + grp * k * src.ld(), src.ld(),
+                    dst.a(), dst.off() + grp * og * dst.ld(), dst.ld(), false, threads);
+        }
+        for (int i = 0; i < count; i++) {
+            if (count > 1) {
+                scatterPlanes(dst.a(), i * ohw, cols, g.outC(), ohw, y, (b0 + i) * g.outC() * ohw);
+            }
+            if (epilogue != null) {
+                epilogue.apply(y, b0 + i, g);
+            }
         }
     }
 
-    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int threads) {
+    private static void backwardInputChunk(float[] gy, Gemm.PackedA[] weights, float[] gx, int b0, int count,
+                                           ConvGeometry g, Scratch scratch, int threads) {
+        int ohw = g.outH() * g.outW();
+        int og = g.groupOutC();
+        int k = g.groupC() * g.kh() * g.kw();
+        int cols = count * ohw;
+        int planeIn = g.c() * g.h() * g.w();
+        Matrix grad = outputPlanes(gy, b0, count, g, scratch);
+        boolean direct = pointwise(g) && count == 1;
+        Matrix dst = direct ? new Matrix(gx, b0 * planeIn, ohw)
+                : new Matrix(scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), cols)), 0, cols);
+        for (int grp = 0; grp < g.groups(); grp++) {
+            Gemm.sgemm(weights[grp], false, cols, grad.a(), grad.off() + grp * og * grad.ld(), grad.ld(),
+                    dst.a(), dst.off() + grp * k * dst.ld(), dst.ld(), false, threads);
+        }
+        if (direct) {
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            if (pointwise(g)) {
+                scatterPlanes(dst.a(), i * ohw, cols, g.c(), ohw, gx, (b0 + i) * planeIn);
+            } else {
+                col2im(dst.a(), i * ohw, cols, gx, (b0 + i) * planeIn, g, threads);
+            }
+        }
+    }
+
+    private static void backwardWeightChunk(float[] gy, float[] x, float[] gw, int b0, int count, boolean accumulate,
+                                            ConvGeometry g, Scratch scratch, int threads) {
+        int ohw = g.outH() * g.outW();
+        int og = g.groupOutC();
+        int k = g.groupC() * g.kh() * g.kw();
+        int cols = count * ohw;
+        Matrix grad = outputPlanes(gy, b0, count, g, scratch);
+        Matrix src = columns(x, b0, count, g, scratch, threads);
+        for (int grp = 0; grp < g.groups(); grp++) {
+            Gemm.sgemm(false, true, og, k, cols, grad.a(), grad.off() + grp * og * grad.ld(), grad.ld(),
+                    src.a(), src.off() + grp * k * src.ld(), src.ld(), gw, grp * og * k, k, accumulate, threads);
+        }
+    }
+
+    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int colOff, int ld, int threads) {
         if (threads > 1) {
-            Parallel.forRange(g.c(), 1, (c0, c1) -> im2col(x, xOff, g, col, c0, c1));
+            Parallel.forRange(g.c(), 1, (c0, c1) -> im2col(x, xOff, g, col, colOff, ld, c0, c1));
         } else {
-            im2col(x, xOff, g, col, 0, g.c());
+            im2col(x, xOff, g, col, colOff, ld, 0, g.c());
         }
     }
 
-    private static void col2im(float[] col, float[] gx, int xOff, ConvGeometry g, int threads) {
+    private static void col2im(float[] col, int colOff, int ld, float[] gx, int xOff, ConvGeometry g, int threads) {
         // Rows of different input channels scatter onto disjoint planes, so channel ranges can run concurrently.
         if (threads > 1) {
-            Parallel.forRange(g.c(), 1, (c0, c1) -> col2im(col, gx, xOff, g, c0, c1));
+            Parallel.forRange(g.c(), 1, (c0, c1) -> col2im(col, colOff, ld, gx, xOff, g, c0, c1));
         } else {
-            col2im(col, gx, xOff, g, 0, g.c());
+            col2im(col, colOff, ld, gx, xOff, g, 0, g.c());
         }
     }
 
     /**
-     * Writes rows {@code (ch, u, v)} for channels [c0, c1) of the column matrix: {@code col[(ch*kh+u)*kw+v][i*ow+j]
-     * = x[ch, i*sh-ph+u*dh, j*sw-pw+v*dw]}, zero where that falls in the padding.
+     * Writes rows {@code (ch, u, v)} for channels [c0, c1) of the column matrix whose row r starts at
+     * {@code col[colOff + r*ld]}: {@code col[(ch*kh+u)*kw+v][i*ow+j] = x[ch, i*sh-ph+u*dh, j*sw-pw+v*dw]}, zero where
+     * that falls in the padding.
      */
-    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int c0, int c1) {
+    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int colOff, int ld, int c0, int c1) {
         int oh = g.outH();
         int ow = g.outW();
         for (int ch = c0; ch < c1; ch++) {
             for (int u = 0; u < g.kh(); u++) {
                 for (int v = 0; v < g.kw(); v++) {
-                    int row = ((ch * g.kh() + u) * g.kw() + v) * oh * ow;
+                    int row = colOff + ((ch * g.kh() + u) * g.kw() + v) * ld;
                     int shift = v * g.dilW() - g.padW();
                     int jLo = validFrom(shift, g.strideW(), ow);
                     int jHi = Math.max(jLo, validTo(shift, g.strideW(), g.w(), ow));
@@ -374,13 +481,13 @@ public final class Conv2dKernels {
     }
 
     /** The adjoint of {@link #im2col}: adds every column entry back onto the input pixel it was read from. */
-    private static void col2im(float[] col, float[] gx, int xOff, ConvGeometry g, int c0, int c1) {
+    private static void col2im(float[] col, int colOff, int ld, float[] gx, int xOff, ConvGeometry g, int c0, int c1) {
         int oh = g.outH();
         int ow = g.outW();
         for (int ch = c0; ch < c1; ch++) {
             for (int u = 0; u < g.kh(); u++) {
                 for (int v = 0; v < g.kw(); v++) {
-                    int row = ((ch * g.kh() + u) * g.kw() + v) * oh * ow;
+                    int row = colOff + ((ch * g.kh() + u) * g.kw() + v) * ld;
                     int shift = v * g.dilW() - g.padW();
                     int jLo = validFrom(shift, g.strideW(), ow);
                     int jHi = Math.max(jLo, validTo(shift, g.strideW(), g.w(), ow));
@@ -392,9 +499,7 @@ public final class Conv2dKernels {
                         int d = row + i * ow;
                         int s = xOff + (ch * g.h() + ih) * g.w() + shift;
                         if (g.strideW() == 1) {
-                            for (int j = jLo; j < jHi; j++) {
-                                gx[s + j] += col[d + j];
-                            }
+                            addInto(col, d + jLo, gx, s + jLo, jHi - jLo);
                         } else {
                             for (int j = jLo; j < jHi; j++) {
                                 gx[s + j * g.strideW()] += col[d + j];
@@ -403,6 +508,18 @@ public final class Conv2dKernels {
                     }
                 }
             }
+        }
+    }
+
+    /** {@code dst[dOff + i] += src[sOff + i]} for i in [0, len). */
+    private static void addInto(float[] src, int sOff, float[] dst, int dOff, int len) {
+        int i = 0;
+        for (int upper = SPECIES.loopBound(len); i < upper; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, dst, dOff + i).add(FloatVector.fromArray(SPECIES, src, sOff + i))
+                    .intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) {
+            dst[dOff + i] += src[sOff + i];
         }
     }
 
@@ -415,22 +532,6 @@ public final class Conv2dKernels {
     private static int validTo(int shift, int stride, int width, int ow) {
         int last = width - 1 - shift;
         return last < 0 ? 0 : Math.min(ow, last / stride + 1);
-    }
-
-    private static float[] borrowColumns(ConvGeometry g) {
-        if (pointwise(g)) {
-            return null;
-        }
-        int size = Math.multiplyExact(g.c() * g.kh() * g.kw(), g.outH() * g.outW());
-        float[] buf = COLUMNS.get();
-        COLUMNS.remove();
-        return buf != null && buf.length >= size ? buf : new float[size];
-    }
-
-    private static void giveBack(float[] col) {
-        if (col != null && col.length <= CACHED_COLUMNS_MAX) {
-            COLUMNS.set(col);
-        }
     }
 
     private static void requireLength(String op, String what, int length, int[] shape) {

@@ -107,6 +107,20 @@ class Conv2dKernelsTest {
      * Per-image work above the small-work threshold with batch sizes that do not divide over the threads, so the
      * images run one by one and the GEMMs (and the im2col/col2im passes) are split instead.
      */
+    /**
+     * Planes of 512 pixels and more go one image per GEMM; smaller ones in chunks of images, capped at 2048 columns:
+     * chunks of 5 and 2 images on one thread, of 3, 3 and 1 over three.
+     */
+    @Test
+    void imagesPerGemmFollowThePlaneSize() {
+        checkAgainstReference(geometry(3, 4, 24, 24, 8, 3, 3, 1, 1, 1, 1), true, 2, 20);
+        checkAgainstReference(geometry(3, 32, 24, 24, 64, 3, 3, 1, 1, 1, 1), false, 2, 21);
+        checkAgainstReference(geometry(7, 3, 20, 20, 4, 3, 3, 1, 1, 1, 1), true, 1, 22);
+        checkAgainstReference(geometry(7, 3, 20, 20, 4, 3, 3, 1, 1, 1, 1), false, 3, 23);
+        checkAgainstReference(geometry(7, 6, 20, 20, 4, 1, 1, 1, 0, 1, 2), false, 3, 24);
+        checkFusedAgainstReference(geometry(7, 3, 20, 20, 4, 3, 3, 1, 1, 1, 1), true, true, true, true, 3, 25);
+    }
+
     @Test
     void largeImagesUseParallelGemm() {
         checkAgainstReference(geometry(1, 32, 20, 20, 64, 3, 3, 1, 1, 1, 1), true, 2, 7);
