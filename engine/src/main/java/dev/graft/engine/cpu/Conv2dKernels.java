@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Per chunk of consecutive images (see {@link Plan}), im2col unfolds the input into a column matrix
  * {@code col[c*kh*kw, images*outH*outW]} whose rows of group g form a contiguous block, so with
- * {@code K = (c/groups)*kh*kw}:
+ * {@code K = (c/groups)*kh*kw} (the forward and weight-gradient GEMMs pack it straight from the images, see
+ * {@link ImagePanels}):
  * <ul>
  *   <li>forward: {@code y[g] (oc/groups x OHW) = w[g] (oc/groups x K) · col[g]};</li>
  *   <li>backwardInput: {@code col[g] = w[g]^T · gradOut[g]}, then col2im scatter-adds it onto the input grid;</li>
@@ -303,29 +304,6 @@ public final class Conv2dKernels {
     }
 
     /**
-     * The chunk's column matrix {@code [c*kh*kw, count*ohw]}: im2col of each image into its own block of columns; for
-     * a pointwise convolution the images themselves, used in place when the chunk is one image.
-     */
-    private static Matrix columns(float[] x, int b0, int count, ConvGeometry g, Scratch scratch, int threads) {
-        int ohw = g.outH() * g.outW();
-        int planeIn = g.c() * g.h() * g.w();
-        if (pointwise(g) && count == 1) {
-            return new Matrix(x, b0 * planeIn, ohw);
-        }
-        int cols = count * ohw;
-        float[] col = scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), cols));
-        for (int i = 0; i < count; i++) {
-            int xOff = (b0 + i) * planeIn;
-            if (pointwise(g)) {
-                gatherPlanes(x, xOff, g.c(), ohw, col, i * ohw, cols);
-            } else {
-                im2col(x, xOff, g, col, i * ohw, cols, threads);
-            }
-        }
-        return new Matrix(col, 0, cols);
-    }
-
-    /**
      * The chunk's output-shaped planes ({@code [outC, count*ohw]}, e.g. its incoming gradients) as one channel-major
      * matrix: in place for a single image, gathered into the stage buffer otherwise.
      */
@@ -365,12 +343,18 @@ public final class Conv2dKernels {
         int og = g.groupOutC();
         int k = g.groupC() * g.kh() * g.kw();
         int cols = count * ohw;
-        Matrix src = columns(x, b0, count, g, scratch, threads);
         Matrix dst = count == 1 ? new Matrix(y, b0 * g.outC() * ohw, ohw)
                 : new Matrix(scratch.stage(g.outC() * cols), 0, cols);
+        ImagePanels panels = new ImagePanels(x, g, b0, count);
         for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(weights[grp], false, cols, src.a(), src.off() + grp * k * src.ld(), src.ld(),
-                    dst.a(), dst.off() + grp * og * dst.ld(), dst.ld(), false, threads);
+            int dOff = dst.off() + grp * og * dst.ld();
+            if (pointwise(g) && count == 1) {
+                // The image itself is the column matrix: packed like any stored B, with whole-row copies.
+                Gemm.sgemm(weights[grp], false, cols, x, b0 * g.c() * g.h() * g.w() + grp * k * ohw, ohw, dst.a(), dOff,
+                        dst.ld(), false, threads);
+            } else {
+                Gemm.sgemm(weights[grp], panels.rows(grp * k), cols, dst.a(), dOff, dst.ld(), false, threads);
+            }
         }
         for (int i = 0; i < count; i++) {
             if (count > 1) {
@@ -416,18 +400,16 @@ public final class Conv2dKernels {
         int k = g.groupC() * g.kh() * g.kw();
         int cols = count * ohw;
         Matrix grad = outputPlanes(gy, b0, count, g, scratch);
-        Matrix src = columns(x, b0, count, g, scratch, threads);
+        ImagePanels panels = new ImagePanels(x, g, b0, count);
         for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemm(false, true, og, k, cols, grad.a(), grad.off() + grp * og * grad.ld(), grad.ld(),
-                    src.a(), src.off() + grp * k * src.ld(), src.ld(), gw, grp * og * k, k, accumulate, threads);
-        }
-    }
-
-    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int colOff, int ld, int threads) {
-        if (threads > 1) {
-            Parallel.forRange(g.c(), 1, (c0, c1) -> im2col(x, xOff, g, col, colOff, ld, c0, c1));
-        } else {
-            im2col(x, xOff, g, col, colOff, ld, 0, g.c());
+            int aOff = grad.off() + grp * og * grad.ld();
+            if (pointwise(g) && count == 1) {
+                Gemm.sgemm(false, true, og, k, cols, grad.a(), aOff, grad.ld(), x,
+                        b0 * g.c() * g.h() * g.w() + grp * k * ohw, ohw, gw, grp * og * k, k, accumulate, threads);
+            } else {
+                Gemm.sgemm(false, og, cols, grad.a(), aOff, grad.ld(), panels.columns(grp * k, k), k, gw, grp * og * k,
+                        k, accumulate, threads);
+            }
         }
     }
 
@@ -441,46 +423,9 @@ public final class Conv2dKernels {
     }
 
     /**
-     * Writes rows {@code (ch, u, v)} for channels [c0, c1) of the column matrix whose row r starts at
-     * {@code col[colOff + r*ld]}: {@code col[(ch*kh+u)*kw+v][i*ow+j] = x[ch, i*sh-ph+u*dh, j*sw-pw+v*dw]}, zero where
-     * that falls in the padding.
+     * The adjoint of im2col ({@link ImagePanels}): adds every entry of the column matrix whose row r starts at
+     * {@code col[colOff + r*ld]} back onto the input pixel it was read from.
      */
-    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int colOff, int ld, int c0, int c1) {
-        int oh = g.outH();
-        int ow = g.outW();
-        for (int ch = c0; ch < c1; ch++) {
-            for (int u = 0; u < g.kh(); u++) {
-                for (int v = 0; v < g.kw(); v++) {
-                    int row = colOff + ((ch * g.kh() + u) * g.kw() + v) * ld;
-                    int shift = v * g.dilW() - g.padW();
-                    int jLo = validFrom(shift, g.strideW(), ow);
-                    int jHi = Math.max(jLo, validTo(shift, g.strideW(), g.w(), ow));
-                    for (int i = 0; i < oh; i++) {
-                        int d = row + i * ow;
-                        int ih = i * g.strideH() - g.padH() + u * g.dilH();
-                        if (ih < 0 || ih >= g.h()) {
-                            Arrays.fill(col, d, d + ow, 0f);
-                            continue;
-                        }
-                        int s = xOff + (ch * g.h() + ih) * g.w() + shift;
-                        Arrays.fill(col, d, d + jLo, 0f);
-                        if (g.strideW() == 1) {
-                            if (jHi > jLo) {
-                                System.arraycopy(x, s + jLo, col, d + jLo, jHi - jLo);
-                            }
-                        } else {
-                            for (int j = jLo; j < jHi; j++) {
-                                col[d + j] = x[s + j * g.strideW()];
-                            }
-                        }
-                        Arrays.fill(col, d + jHi, d + ow, 0f);
-                    }
-                }
-            }
-        }
-    }
-
-    /** The adjoint of {@link #im2col}: adds every column entry back onto the input pixel it was read from. */
     private static void col2im(float[] col, int colOff, int ld, float[] gx, int xOff, ConvGeometry g, int c0, int c1) {
         int oh = g.outH();
         int ow = g.outW();
@@ -524,12 +469,12 @@ public final class Conv2dKernels {
     }
 
     /** First output column j with {@code j*stride + shift >= 0} (clamped to [0, ow]). */
-    private static int validFrom(int shift, int stride, int ow) {
+    static int validFrom(int shift, int stride, int ow) {
         return shift >= 0 ? 0 : Math.min(ow, (-shift + stride - 1) / stride);
     }
 
     /** One past the last output column j with {@code j*stride + shift < width} (clamped to [0, ow]). */
-    private static int validTo(int shift, int stride, int width, int ow) {
+    static int validTo(int shift, int stride, int width, int ow) {
         int last = width - 1 - shift;
         return last < 0 ? 0 : Math.min(ow, last / stride + 1);
     }

@@ -73,37 +73,8 @@ public final class Gemm {
             }
             return;
         }
-        if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
-            serial(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-            return;
-        }
-        // Each thread multiplies a slab of C on its own and re-packs the operand it shares with the others;
-        // slicing the larger dimension keeps that duplicated packing small relative to the arithmetic.
-        if (m >= n) {
-            int panels = (m + MR - 1) / MR;
-            int slices = Math.min(threads, panels);
-            int perSlice = (panels + slices - 1) / slices;
-            Parallel.forEach(slices, 1, s -> {
-                int i0 = Math.min(m, s * perSlice * MR);
-                int i1 = Math.min(m, (s + 1) * perSlice * MR);
-                if (i0 < i1) {
-                    serial(transA, transB, i1 - i0, n, k, a, aOff + (transA ? i0 : i0 * lda), lda,
-                            b, bOff, ldb, c, cOff + i0 * ldc, ldc, accumulate);
-                }
-            });
-        } else {
-            int panels = (n + NR - 1) / NR;
-            int slices = Math.min(threads, panels);
-            int perSlice = (panels + slices - 1) / slices;
-            Parallel.forEach(slices, 1, s -> {
-                int j0 = Math.min(n, s * perSlice * NR);
-                int j1 = Math.min(n, (s + 1) * perSlice * NR);
-                if (j0 < j1) {
-                    serial(transA, transB, m, j1 - j0, k, a, aOff, lda,
-                            b, bOff + (transB ? j0 * ldb : j0), ldb, c, cOff + j0, ldc, accumulate);
-                }
-            });
-        }
+        run(new RawA(transA, a, aOff, lda), m, k, bPanels(transB, b, bOff, ldb), n, c, cOff, ldc, accumulate,
+                threads);
     }
 
     /**
@@ -133,6 +104,28 @@ public final class Gemm {
         }
     }
 
+    /** A pre-packed op(A): every block is already in place, shared by all threads. */
+    private record Prepacked(PackedA a) implements ASource {
+        @Override
+        public int block(int ic, int mc, int pc, int kc) {
+            return pc * a.mPadded + ic * kc;
+        }
+
+        @Override
+        public float[] array() {
+            return a.data;
+        }
+
+        @Override
+        public ASource forSlice() {
+            return this;
+        }
+
+        @Override
+        public void release() {
+        }
+    }
+
     /** Packs op(A) ({@code m x k}, transposed as in {@link #sgemm}) for {@link #sgemm(PackedA, boolean, int, ...)}. */
     public static PackedA pack(boolean transA, int m, int k, float[] a, int aOff, int lda) {
         if (m <= 0 || k <= 0) {
@@ -154,15 +147,112 @@ public final class Gemm {
      */
     public static void sgemm(PackedA a, boolean transB, int n, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean accumulate, int threads) {
-        int m = a.m;
-        int k = a.k;
-        requireMatrix("sgemm", "B", transB ? n : k, transB ? k : n, b.length, bOff, ldb);
+        requireMatrix("sgemm", "B", transB ? n : a.k, transB ? a.k : n, b.length, bOff, ldb);
+        sgemm(a, bPanels(transB, b, bOff, ldb), n, c, cOff, ldc, accumulate, threads);
+    }
+
+    /** {@code C[m x n] (+)= A·B} with A packed by {@link #pack} and B packing itself (k x n, k = A's depth). */
+    public static void sgemm(PackedA a, BPanels b, int n, float[] c, int cOff, int ldc, boolean accumulate,
+                             int threads) {
+        requireMatrix("sgemm", "C", a.m, n, c.length, cOff, ldc);
+        run(new Prepacked(a), a.m, a.k, b, n, c, cOff, ldc, accumulate, threads);
+    }
+
+    /** {@code C[m x n] (+)= op(A)·B} with op(A) as in {@link #sgemm} ({@code m x k}, k >= 1) and B packing itself. */
+    public static void sgemm(boolean transA, int m, int k, float[] a, int aOff, int lda, BPanels b, int n,
+                             float[] c, int cOff, int ldc, boolean accumulate, int threads) {
+        if (m < 0 || n < 0 || k < 1) {
+            throw new IllegalArgumentException("sgemm: need m, n >= 0 and k >= 1, got m=" + m + " n=" + n + " k=" + k);
+        }
+        requireMatrix("sgemm", "A", transA ? k : m, transA ? m : k, a.length, aOff, lda);
         requireMatrix("sgemm", "C", m, n, c.length, cOff, ldc);
-        if (n == 0) {
+        run(new RawA(transA, a, aOff, lda), m, k, b, n, c, cOff, ldc, accumulate, threads);
+    }
+
+    /**
+     * A B operand that writes its own packed blocks: rows [pc, pc+kc) x columns [jc, jc+nc) of op(B) as NR-column
+     * micro-panels, panel q at {@code dst[q*NR*kc]} holding for each p the NR values op(B)[pc+p][jc+q*NR+j]
+     * contiguously, zero past column n. A convolution implements it to pack straight from the image, without first
+     * writing the column matrix.
+     */
+    @FunctionalInterface
+    public interface BPanels {
+        void pack(int pc, int kc, int jc, int nc, float[] dst);
+    }
+
+    /** The packed-block form of a stored B, op(B) = B or its transpose. */
+    private static BPanels bPanels(boolean transB, float[] b, int bOff, int ldb) {
+        return (pc, kc, jc, nc, dst) -> packB(transB, b, bOff, ldb, pc, kc, jc, nc, dst);
+    }
+
+    /** Where the micro-kernel finds the packed block of op(A) rows [ic, ic+mc) at depth [pc, pc+kc). */
+    private interface ASource {
+        /** Makes the block available and returns its offset in {@link #array()}. */
+        int block(int ic, int mc, int pc, int kc);
+
+        float[] array();
+
+        /** Per-slice state: the source a single thread uses. */
+        ASource forSlice();
+
+        void release();
+    }
+
+    /** An op(A) stored as a matrix, packed block by block into a borrowed buffer just before use. */
+    private static final class RawA implements ASource {
+        private final boolean trans;
+        private final float[] a;
+        private final int aOff;
+        private final int lda;
+        private float[] buffer;
+
+        RawA(boolean trans, float[] a, int aOff, int lda) {
+            this.trans = trans;
+            this.a = a;
+            this.aOff = aOff;
+            this.lda = lda;
+        }
+
+        @Override
+        public int block(int ic, int mc, int pc, int kc) {
+            if (buffer == null) {
+                buffer = borrow(PACK_A, MC * KC);
+            }
+            packA(trans, a, aOff, lda, ic, mc, pc, kc, buffer, 0);
+            return 0;
+        }
+
+        @Override
+        public float[] array() {
+            return buffer;
+        }
+
+        @Override
+        public ASource forSlice() {
+            return new RawA(trans, a, aOff, lda);
+        }
+
+        @Override
+        public void release() {
+            if (buffer != null) {
+                PACK_A.set(buffer);
+                buffer = null;
+            }
+        }
+    }
+
+    /**
+     * Splits {@code C = A·B} over threads and runs the blocked loops. Each thread multiplies a slab of C on its own
+     * and packs its share of the operands; slicing the larger dimension keeps what every thread must pack in full (B
+     * for row slabs, an unpacked A for column slabs) small relative to the arithmetic.
+     */
+    private static void run(ASource a, int m, int k, BPanels b, int n, float[] c, int cOff, int ldc,
+                            boolean accumulate, int threads) {
+        if (m == 0 || n == 0) {
             return;
         }
         if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_WORK) {
-            serialPacked(a, 0, m, transB, n, b, bOff, ldb, c, cOff, ldc, accumulate);
+            serial(a.forSlice(), 0, m, k, b, 0, n, c, cOff, ldc, accumulate);
         } else if (m >= n) {
             int panels = (m + MR - 1) / MR;
             int slices = Math.min(threads, panels);
@@ -171,7 +261,7 @@ public final class Gemm {
                 int i0 = Math.min(m, s * perSlice * MR);
                 int i1 = Math.min(m, (s + 1) * perSlice * MR);
                 if (i0 < i1) {
-                    serialPacked(a, i0, i1, transB, n, b, bOff, ldb, c, cOff, ldc, accumulate);
+                    serial(a.forSlice(), i0, i1, k, b, 0, n, c, cOff, ldc, accumulate);
                 }
             });
         } else {
@@ -182,37 +272,36 @@ public final class Gemm {
                 int j0 = Math.min(n, s * perSlice * NR);
                 int j1 = Math.min(n, (s + 1) * perSlice * NR);
                 if (j0 < j1) {
-                    serialPacked(a, 0, m, transB, j1 - j0, b, bOff + (transB ? j0 * ldb : j0), ldb, c, cOff + j0,
-                            ldc, accumulate);
+                    serial(a.forSlice(), 0, m, k, b, j0, j1, c, cOff, ldc, accumulate);
                 }
             });
         }
     }
 
-    /** Rows [i0, i1) of a pre-packed product on the calling thread; i0 is a multiple of MR. */
-    private static void serialPacked(PackedA a, int i0, int i1, boolean transB, int n, float[] b, int bOff, int ldb,
-                                     float[] c, int cOff, int ldc, boolean accumulate) {
-        int k = a.k;
+    /** Rows [i0, i1) x columns [j0, j1) of C on the calling thread; i0 is a multiple of MR, j0 of NR. */
+    private static void serial(ASource a, int i0, int i1, int k, BPanels b, int j0, int j1,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
         int kcMax = Math.min(KC, k);
-        int ncMax = Math.min(NC, roundUp(n, NR));
+        int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
         float[] packB = borrow(PACK_B, kcMax * ncMax);
         float[] tile = new float[MR * NR];
         try {
-            for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc);
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
                 for (int pc = 0; pc < k; pc += KC) {
                     int kc = Math.min(KC, k - pc);
                     boolean add = accumulate || pc > 0;
-                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
+                    b.pack(pc, kc, jc, nc, packB);
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
-                        macroKernel(mc, nc, kc, a.data, pc * a.mPadded + ic * kc, packB, c,
-                                cOff + ic * ldc + jc, ldc, add, tile);
+                        int aOff = a.block(ic, mc, pc, kc);
+                        macroKernel(mc, nc, kc, a.array(), aOff, packB, c, cOff + ic * ldc + jc, ldc, add, tile);
                     }
                 }
             }
         } finally {
             PACK_B.set(packB);
+            a.release();
         }
     }
 
@@ -274,36 +363,6 @@ public final class Gemm {
         if (off < 0 || (rows > 0 && cols > 0 && (long) off + (long) (rows - 1) * ld + cols > len)) {
             throw new IllegalArgumentException(op + ": " + name + " (" + rows + " x " + cols + ", offset " + off
                     + ", leading dimension " + ld + ") does not fit in an array of length " + len);
-        }
-    }
-
-    /** The blocked multiply on the calling thread; sizes are positive. */
-    private static void serial(boolean transA, boolean transB, int m, int n, int k,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
-        int kcMax = Math.min(KC, k);
-        int mcMax = Math.min(MC, roundUp(m, MR));
-        int ncMax = Math.min(NC, roundUp(n, NR));
-        float[] packA = borrow(PACK_A, mcMax * kcMax);
-        float[] packB = borrow(PACK_B, kcMax * ncMax);
-        float[] tile = new float[MR * NR];
-        try {
-            for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    boolean add = accumulate || pc > 0;
-                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, packB);
-                    for (int ic = 0; ic < m; ic += MC) {
-                        int mc = Math.min(MC, m - ic);
-                        packA(transA, a, aOff, lda, ic, mc, pc, kc, packA, 0);
-                        macroKernel(mc, nc, kc, packA, 0, packB, c, cOff + ic * ldc + jc, ldc, add, tile);
-                    }
-                }
-            }
-        } finally {
-            PACK_A.set(packA);
-            PACK_B.set(packB);
         }
     }
 
