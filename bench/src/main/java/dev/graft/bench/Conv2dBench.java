@@ -29,13 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @State(Scope.Benchmark)
 public class Conv2dBench {
-    /** The names of {@link ResNet50Layers#distinct()}, in forward order (a test keeps the two lists equal). */
-    @Param({"stem_7x7_s2",
-            "l1_reduce_first", "l1_3x3", "l1_expand", "l1_reduce",
-            "l2_reduce_first", "l2_3x3_s2", "l2_expand", "l2_down_s2", "l2_reduce", "l2_3x3",
-            "l3_reduce_first", "l3_3x3_s2", "l3_expand", "l3_down_s2", "l3_reduce", "l3_3x3",
-            "l4_reduce_first", "l4_3x3_s2", "l4_expand", "l4_down_s2", "l4_reduce", "l4_3x3"})
-    public String layer;
+    /** Every distinct convolution of ResNet-50 unless {@code -p layer=...} picks some. */
+    @Param
+    public ResNet50Conv layer;
 
     private ConvGeometry g;
     private float[] x;
@@ -44,7 +40,7 @@ public class Conv2dBench {
 
     @Setup
     public void setup() {
-        g = ResNet50Layers.get(layer).geometry(ResNet50Layers.BATCH);
+        g = layer.layer().geometry(ResNet50Layers.BATCH);
         SplittableRandom rnd = new SplittableRandom(42);
         x = GemmBench.random(rnd, Shape.numel(g.inputShape()));
         w = GemmBench.random(rnd, Shape.numel(g.weightShape()));

@@ -64,19 +64,15 @@ public class GemmBench {
 
     @State(Scope.Benchmark)
     public static class ResNet50 extends Operands {
-        /** The names of {@link ResNet50Layers#distinct()} (a test keeps the two lists equal). */
-        @Param({"stem_7x7_s2",
-                "l1_reduce_first", "l1_3x3", "l1_expand", "l1_reduce",
-                "l2_reduce_first", "l2_3x3_s2", "l2_expand", "l2_down_s2", "l2_reduce", "l2_3x3",
-                "l3_reduce_first", "l3_3x3_s2", "l3_expand", "l3_down_s2", "l3_reduce", "l3_3x3",
-                "l4_reduce_first", "l4_3x3_s2", "l4_expand", "l4_down_s2", "l4_reduce", "l4_3x3"})
-        public String layer;
+        /** Every distinct convolution of ResNet-50 unless {@code -p layer=...} picks some. */
+        @Param
+        public ResNet50Conv layer;
         @Param({"fwd", "bwdData", "bwdWeight"})
         public String pass;
 
         @Setup
         public void setup() {
-            allocate(ResNet50Layers.get(layer).gemm(ConvPass.of(pass)));
+            allocate(layer.layer().gemm(ConvPass.of(pass)));
         }
     }
 

@@ -48,6 +48,15 @@ public final class Suite {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         Path out = Path.of("bench", "out");
         Path torch = null;

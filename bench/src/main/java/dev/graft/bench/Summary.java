@@ -2,6 +2,7 @@ package dev.graft.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,6 +18,8 @@ import java.util.function.Predicate;
 final class Summary {
     /** The target for SGEMM: this fraction of the FMA peak. */
     static final double TARGET = 0.60;
+    /** Kernel methods in the order a layer's rows are listed: forward first, then the backward passes. */
+    private static final List<String> PASSES = List.of("forward", "backwardInput", "backwardWeight", "backward");
 
     private Summary() {
     }
@@ -77,7 +80,9 @@ final class Summary {
             peaks.forEach((threads, g) -> t.row(String.valueOf(threads), f1(g), f1(g / threads)));
             md.append("## FMA peak (FmaPeakBench)\n\n").append(t);
         }
-        List<JmhResult> gemms = select(results, r -> r.benchClass().equals("GemmBench"));
+        List<JmhResult> gemms = sorted(select(results, r -> r.benchClass().equals("GemmBench")),
+                Comparator.comparing((JmhResult r) -> !r.method().equals("sgemm")).thenComparing(Summary::layerOrder)
+                        .thenComparing(r -> ConvPass.of(r.params().getOrDefault("pass", "fwd"))));
         if (!gemms.isEmpty()) {
             Table t = new Table(withTorch(torch, "benchmark", "GEMM", "ms/op", "±", "GFLOP/s", "% of peak"));
             for (JmhResult r : gemms) {
@@ -89,7 +94,8 @@ final class Summary {
             }
             md.append("## GEMM (GemmBench)\n\n").append(t).append(targetLine(gemms, peaks));
         }
-        List<JmhResult> convs = select(results, r -> r.benchClass().equals("Conv2dBench"));
+        List<JmhResult> convs = sorted(select(results, r -> r.benchClass().equals("Conv2dBench")),
+                Comparator.comparing(Summary::layerOrder).thenComparing(r -> PASSES.indexOf(r.method())));
         if (!convs.isEmpty()) {
             Table t = new Table(withTorch(torch, "layer", "shape", "pass", "ms/op", "±", "GFLOP/s", "% of peak"));
             for (JmhResult r : convs) {
@@ -100,7 +106,8 @@ final class Summary {
             }
             md.append("## conv2d, batch ").append(ResNet50Layers.BATCH).append(" (Conv2dBench)\n\n").append(t);
         }
-        List<JmhResult> norms = select(results, r -> r.benchClass().equals("BatchNormBench"));
+        List<JmhResult> norms = sorted(select(results, r -> r.benchClass().equals("BatchNormBench")),
+                Comparator.comparing(Summary::layerOrder).thenComparing(r -> PASSES.indexOf(r.method())));
         if (!norms.isEmpty()) {
             Table t = new Table(withTorch(torch, "after layer", "shape", "pass", "ms/op", "±"));
             for (JmhResult r : norms) {
@@ -113,7 +120,9 @@ final class Summary {
             }
             md.append("## BatchNorm, training mode (BatchNormBench)\n\n").append(t);
         }
-        List<JmhResult> steps = select(results, r -> r.benchClass().equals("TrainStepBench"));
+        List<JmhResult> steps = sorted(select(results, r -> r.benchClass().equals("TrainStepBench")),
+                Comparator.comparing((JmhResult r) -> r.params().get("arch")).thenComparing(JmhResult::method,
+                        Comparator.reverseOrder()));
         if (!steps.isEmpty()) {
             Table t = new Table("arch", "benchmark", "ms/op", "±", "images/s");
             for (JmhResult r : steps) {
@@ -202,6 +211,16 @@ final class Summary {
         all[headers.length] = "PyTorch";
         all[headers.length + 1] = "graft / PyTorch";
         return all;
+    }
+
+    /** Rows of a layer in ResNet-50's forward order; rows without a layer first, in JMH's order. */
+    private static int layerOrder(JmhResult r) {
+        String layer = r.params().get("layer");
+        return layer == null ? -1 : ResNet50Conv.valueOf(layer).ordinal();
+    }
+
+    private static List<JmhResult> sorted(List<JmhResult> rows, Comparator<JmhResult> order) {
+        return rows.stream().sorted(order).toList();
     }
 
     private static List<JmhResult> select(List<JmhResult> results, Predicate<JmhResult> which) {

@@ -28,16 +28,19 @@ class SummaryTest {
                "jvmArgs": ["--add-modules=jdk.incubator.vector"], "params": {},
                "primaryMetric": {"score": 937.5, "scoreError": 10.0, "scoreUnit": "ops/ms"},
                "secondaryMetrics": {"flops": {"score": 3.6E8, "scoreUnit": "ops/ms"}}},
+              {"benchmark": "dev.graft.bench.GemmBench.resnet50", "mode": "avgt", "threads": 1,
+               "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3", "pass": "bwdData"},
+               "primaryMetric": {"score": 2.0, "scoreError": 0.1, "scoreUnit": "ms/op"}, "secondaryMetrics": {}},
               {"benchmark": "dev.graft.bench.GemmBench.sgemm", "mode": "avgt", "threads": 1,
                "jvmArgs": ["--add-modules=jdk.incubator.vector", "-Dgraft.threads=2"],
                "params": {"shape": "512x512x512"},
                "primaryMetric": {"score": 1.0, "scoreError": 0.05, "scoreUnit": "ms/op"}, "secondaryMetrics": {}},
-              {"benchmark": "dev.graft.bench.GemmBench.resnet50", "mode": "avgt", "threads": 1,
-               "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3", "pass": "bwdData"},
-               "primaryMetric": {"score": 2.0, "scoreError": 0.1, "scoreUnit": "ms/op"}, "secondaryMetrics": {}},
               {"benchmark": "dev.graft.bench.Conv2dBench.forward", "mode": "avgt", "threads": 1,
                "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3"},
                "primaryMetric": {"score": 20000.0, "scoreError": 500.0, "scoreUnit": "us/op"}},
+              {"benchmark": "dev.graft.bench.Conv2dBench.backwardWeight", "mode": "avgt", "threads": 1,
+               "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3_s2"},
+               "primaryMetric": {"score": 10.0, "scoreError": 1.0, "scoreUnit": "ms/op"}},
               {"benchmark": "dev.graft.bench.BatchNormBench.backward", "mode": "avgt", "threads": 1,
                "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l1_expand"},
                "primaryMetric": {"score": 3.0, "scoreError": 0.2, "scoreUnit": "ms/op"}},
@@ -64,8 +67,8 @@ class SummaryTest {
     @Test
     void readsJmhRows() throws IOException {
         List<JmhResult> rows = JmhResult.read(write("jmh.json", JMH));
-        assertEquals(8, rows.size());
-        JmhResult gemm = rows.get(2);
+        assertEquals(9, rows.size());
+        JmhResult gemm = rows.get(3);
         assertEquals("GemmBench.sgemm", gemm.benchmark());
         assertEquals(2, gemm.graftThreads());
         assertEquals(0, rows.get(0).graftThreads());
@@ -92,6 +95,10 @@ class SummaryTest {
         // 8 images x 231,211,008 FLOPs in 20 ms: 92.5 GFLOP/s, 25.7%
         assertTrue(md.contains("| l2_3x3 | 128x28² → 128x28², 3x3 s1 p1 | forward | 20.000 | 0.500 | 92.5 | 25.7 |"),
                 md);
+        // square GEMMs first; layers in ResNet-50's forward order (l2_3x3_s2 before l2_3x3), whatever JMH's order
+        assertTrue(md.indexOf("| sgemm |") < md.indexOf("| l2_3x3 bwdData |"), md);
+        assertTrue(md.indexOf("| l2_3x3_s2 | 128x56² → 128x28², 3x3 s2 p1 | backwardWeight | 10.000 | 1.000 | 185.0 | 51.4 |")
+                < md.indexOf("| l2_3x3 | 128x28²"), md);
         assertTrue(md.contains("| l1_expand | [8, 256, 56, 56] | backward | 3.000 | 0.200 |"), md);
         assertTrue(md.contains("| resnet50 | trainStep | 2000.000 | 100.000 | 4.0 |"), md);
         assertTrue(md.contains("| OtherBench.run | {size=7} | 1.500 | 0.250 | ms/op |"), md);
