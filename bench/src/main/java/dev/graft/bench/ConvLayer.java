@@ -26,8 +26,13 @@ record ConvLayer(String name, String module, int inC, int size, int outC, int ke
 
     /** The GEMM that {@code Conv2dKernels} runs per image for {@code pass}; see {@link ConvPass}. */
     GemmShape gemm(ConvPass pass) {
+        return gemm(pass, 1);
+    }
+
+    /** The GEMM over {@code images} images side by side: their output pixels are the GEMM's P columns. */
+    GemmShape gemm(ConvPass pass, int images) {
         int k = inC * kernel * kernel;
-        int p = outSize() * outSize();
+        int p = images * outSize() * outSize();
         return switch (pass) {
             case FORWARD -> new GemmShape(false, false, outC, p, k);
             case BACKWARD_DATA -> new GemmShape(true, false, k, p, outC);

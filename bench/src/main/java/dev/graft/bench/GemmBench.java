@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code sgemm}: {@code C = A·B}, no transposes, {@code -p shape=MxNxK} for any other size;</li>
  *   <li>{@code resnet50}: the per-image GEMM of each distinct ResNet-50 convolution ({@link ResNet50Layers}) in
- *       each pass, with the transposes {@code Conv2dKernels} uses ({@link ConvPass}).</li>
+ *       each pass, with the transposes {@code Conv2dKernels} uses ({@link ConvPass}); {@code -p images=N} for
+ *       the GEMM of N images side by side.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -69,10 +70,17 @@ public class GemmBench {
         public ResNet50Conv layer;
         @Param({"fwd", "bwdData", "bwdWeight"})
         public String pass;
+        /**
+         * Images side by side in one GEMM: 1 as in the per-image lowering; {@code Conv2dKernels} also puts several
+         * images of a small output plane (under 512 pixels: ResNet's 14x14 and 7x7 stages) into one GEMM, how many
+         * depending on the batch and the threads; {@code -p images=4} times such a GEMM.
+         */
+        @Param({"1"})
+        public int images;
 
         @Setup
         public void setup() {
-            allocate(layer.layer().gemm(ConvPass.of(pass)));
+            allocate(layer.layer().gemm(ConvPass.of(pass), images));
         }
     }
 

@@ -29,7 +29,8 @@ final class Summary {
         Map<String, String> p = r.params();
         return switch (r.benchmark()) {
             case "GemmBench.sgemm" -> "gemm:" + p.get("shape");
-            case "GemmBench.resnet50" -> "gemm:" + p.get("layer") + ":" + p.get("pass");
+            case "GemmBench.resnet50" -> "gemm:" + p.get("layer") + ":" + p.get("pass")
+                    + (images(r) == 1 ? "" : ":x" + images(r));
             default -> switch (r.benchClass()) {
                 case "Conv2dBench" -> "conv:" + p.get("layer") + ":" + r.method();
                 case "BatchNormBench" -> "bn:" + p.get("layer") + ":" + r.method();
@@ -43,10 +44,19 @@ final class Summary {
         Map<String, String> p = r.params();
         return switch (r.benchmark()) {
             case "GemmBench.sgemm" -> GemmShape.parse(p.get("shape")).flops();
-            case "GemmBench.resnet50" -> ResNet50Layers.get(p.get("layer")).gemm(ConvPass.of(p.get("pass"))).flops();
+            case "GemmBench.resnet50" -> resNet50Gemm(r).flops();
             default -> r.benchClass().equals("Conv2dBench")
                     ? ResNet50Layers.get(p.get("layer")).flops(ResNet50Layers.BATCH) : Double.NaN;
         };
+    }
+
+    private static GemmShape resNet50Gemm(JmhResult r) {
+        return ResNet50Layers.get(r.params().get("layer")).gemm(ConvPass.of(r.params().get("pass")), images(r));
+    }
+
+    /** {@code GemmBench.resnet50}'s images per GEMM; 1 in results from before the parameter existed. */
+    private static int images(JmhResult r) {
+        return Integer.parseInt(r.params().getOrDefault("images", "1"));
     }
 
     /** GFLOP/s of {@link FmaPeakBench} by JMH thread count. */
@@ -87,9 +97,9 @@ final class Summary {
             Table t = new Table(withTorch(torch, "benchmark", "GEMM", "ms/op", "±", "GFLOP/s", "% of peak"));
             for (JmhResult r : gemms) {
                 boolean conv = r.method().equals("resnet50");
-                GemmShape s = conv ? ResNet50Layers.get(r.params().get("layer"))
-                        .gemm(ConvPass.of(r.params().get("pass"))) : GemmShape.parse(r.params().get("shape"));
-                String name = conv ? r.params().get("layer") + " " + r.params().get("pass") : "sgemm";
+                GemmShape s = conv ? resNet50Gemm(r) : GemmShape.parse(r.params().get("shape"));
+                String name = !conv ? "sgemm" : r.params().get("layer") + " " + r.params().get("pass")
+                        + (images(r) == 1 ? "" : ", " + images(r) + " images");
                 t.row(kernelRow(r, peaks, torch, name, s.toString()));
             }
             md.append("## GEMM (GemmBench)\n\n").append(t).append(targetLine(gemms, peaks));

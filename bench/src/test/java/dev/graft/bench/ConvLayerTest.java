@@ -24,6 +24,10 @@ class ConvLayerTest {
         assertEquals(new GemmShape(true, false, 1152, 784, 128), l2.gemm(ConvPass.BACKWARD_DATA));
         assertEquals(new GemmShape(false, true, 128, 1152, 784), l2.gemm(ConvPass.BACKWARD_WEIGHT));
         assertEquals("TN 1152x784x128", l2.gemm(ConvPass.BACKWARD_DATA).toString());
+        // four 7x7 images side by side: P = 4·49 columns
+        ConvLayer l4 = ResNet50Layers.get("l4_3x3");
+        assertEquals(new GemmShape(false, true, 512, 4608, 196), l4.gemm(ConvPass.BACKWARD_WEIGHT, 4));
+        assertEquals(4 * l4.gemm(ConvPass.FORWARD).flops(), l4.gemm(ConvPass.FORWARD, 4).flops());
     }
 
     @Test

@@ -29,12 +29,15 @@ class SummaryTest {
                "primaryMetric": {"score": 937.5, "scoreError": 10.0, "scoreUnit": "ops/ms"},
                "secondaryMetrics": {"flops": {"score": 3.6E8, "scoreUnit": "ops/ms"}}},
               {"benchmark": "dev.graft.bench.GemmBench.resnet50", "mode": "avgt", "threads": 1,
-               "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3", "pass": "bwdData"},
+               "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3", "pass": "bwdData", "images": "1"},
                "primaryMetric": {"score": 2.0, "scoreError": 0.1, "scoreUnit": "ms/op"}, "secondaryMetrics": {}},
               {"benchmark": "dev.graft.bench.GemmBench.sgemm", "mode": "avgt", "threads": 1,
                "jvmArgs": ["--add-modules=jdk.incubator.vector", "-Dgraft.threads=2"],
                "params": {"shape": "512x512x512"},
                "primaryMetric": {"score": 1.0, "scoreError": 0.05, "scoreUnit": "ms/op"}, "secondaryMetrics": {}},
+              {"benchmark": "dev.graft.bench.GemmBench.resnet50", "mode": "avgt", "threads": 1,
+               "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l4_3x3", "pass": "fwd", "images": "4"},
+               "primaryMetric": {"score": 3.0, "scoreError": 0.1, "scoreUnit": "ms/op"}, "secondaryMetrics": {}},
               {"benchmark": "dev.graft.bench.Conv2dBench.forward", "mode": "avgt", "threads": 1,
                "jvmArgs": ["-Dgraft.threads=2"], "params": {"layer": "l2_3x3"},
                "primaryMetric": {"score": 20000.0, "scoreError": 500.0, "scoreUnit": "us/op"}},
@@ -67,14 +70,14 @@ class SummaryTest {
     @Test
     void readsJmhRows() throws IOException {
         List<JmhResult> rows = JmhResult.read(write("jmh.json", JMH));
-        assertEquals(9, rows.size());
+        assertEquals(10, rows.size());
         JmhResult gemm = rows.get(3);
         assertEquals("GemmBench.sgemm", gemm.benchmark());
         assertEquals(2, gemm.graftThreads());
         assertEquals(0, rows.get(0).graftThreads());
         assertEquals(Map.of("shape", "512x512x512"), gemm.params());
         assertEquals(1e-3, gemm.secondsPerOp(), 1e-15);
-        assertEquals(0.02, rows.get(4).secondsPerOp(), 1e-15);
+        assertEquals(0.02, rows.get(5).secondsPerOp(), 1e-15);
         assertTrue(Double.isNaN(rows.get(0).error()));
         // 937.5 ops/ms is 937,500 ops/s: 1.0667 µs per op
         assertEquals(1 / 937_500.0, rows.get(1).secondsPerOp(), 1e-15);
@@ -90,8 +93,9 @@ class SummaryTest {
         assertTrue(md.contains("| sgemm | NN 512x512x512 | 1.000 | 0.050 | 268.4 | 74.6 |"), md);
         // 2·1152·784·128 = 231,211,008 FLOPs in 2 ms: 115.6 GFLOP/s, 32.1%
         assertTrue(md.contains("| l2_3x3 bwdData | TN 1152x784x128 | 2.000 | 0.100 | 115.6 | 32.1 |"), md);
-        assertTrue(md.contains("2 rows; lowest l2_3x3:bwdData at 32.1%"), md);
-        assertTrue(md.contains("1 of 2 rows"), md);
+        // 4 images: 2·512·196·4608 = 924,844,032 FLOPs in 3 ms: 308.3 GFLOP/s, 85.6%
+        assertTrue(md.contains("| l4_3x3 fwd, 4 images | NN 512x196x4608 | 3.000 | 0.100 | 308.3 | 85.6 |"), md);
+        assertTrue(md.contains("2 of 3 rows; lowest l2_3x3:bwdData at 32.1%"), md);
         // 8 images x 231,211,008 FLOPs in 20 ms: 92.5 GFLOP/s, 25.7%
         assertTrue(md.contains("| l2_3x3 | 128x28² → 128x28², 3x3 s1 p1 | forward | 20.000 | 0.500 | 92.5 | 25.7 |"),
                 md);
@@ -114,6 +118,8 @@ class SummaryTest {
         // oneDNN: 268,435,456 FLOPs in 2 ms = 134.2 GFLOP/s; graft took 1 ms: 2.00
         assertTrue(md.contains("| 268.4 | 74.6 | 134.2 GFLOP/s (oneDNN 1x1 conv) | 2.00 |"), md);
         assertTrue(md.contains("| 115.6 | 32.1 | – | – |"), md);
+        assertTrue(md.contains("| 308.3 | 85.6 | – | – |"), md);
+        assertEquals("gemm:l4_3x3:fwd:x4", Summary.key(JmhResult.read(write("jmh.json", JMH)).get(4)));
         // 1,849,688,064 FLOPs in 10 ms = 185.0 GFLOP/s; graft took 20 ms: 0.50
         assertTrue(md.contains("| 92.5 | 25.7 | 185.0 GFLOP/s (F.conv2d) | 0.50 |"), md);
         assertTrue(md.contains("| 3.000 | 0.200 | 6.000 ms (autograd) | 2.00 |"), md);
