@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * F32 conv2d forward and both backward passes on ResNet-50 shapes (no bias, as before a BatchNorm). Each pass
- * costs 2·n·outC·(c/groups)·kh·kw·outH·outW FLOPs; bench/RESULTS.md converts the times to GFLOP/s.
+ * F32 conv2d forward and both backward passes on every distinct convolution of ResNet-50
+ * ({@link ResNet50Layers}), batch {@value ResNet50Layers#BATCH}, no bias (as before a BatchNorm). Each pass costs
+ * {@code 2·n·outC·c·kh·kw·outH·outW} FLOPs; the suite's summary converts the times to GFLOP/s.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -28,12 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @State(Scope.Benchmark)
 public class Conv2dBench {
-    /**
-     * layer2: 3x3 conv 128 -> 128 on 28x28, batch 8, padding 1; layer3: 1x1 conv 256 -> 1024 on 14x14, batch 8;
-     * stem: 7x7 stride-2 conv 3 -> 64 on 224x224, batch 2, padding 3.
-     */
-    @Param({"layer2_3x3", "layer3_1x1", "stem_7x7"})
-    public String layer;
+    /** Every distinct convolution of ResNet-50 unless {@code -p layer=...} picks some. */
+    @Param
+    public ResNet50Conv layer;
 
     private ConvGeometry g;
     private float[] x;
@@ -42,21 +40,11 @@ public class Conv2dBench {
 
     @Setup
     public void setup() {
-        g = switch (layer) {
-            case "layer2_3x3" -> geometry(8, 128, 28, 128, 3, 1, 1);
-            case "layer3_1x1" -> geometry(8, 256, 14, 1024, 1, 1, 0);
-            case "stem_7x7" -> geometry(2, 3, 224, 64, 7, 2, 3);
-            default -> throw new IllegalArgumentException("Conv2dBench: unknown layer " + layer);
-        };
+        g = layer.layer().geometry(ResNet50Layers.BATCH);
         SplittableRandom rnd = new SplittableRandom(42);
         x = GemmBench.random(rnd, Shape.numel(g.inputShape()));
         w = GemmBench.random(rnd, Shape.numel(g.weightShape()));
         gradOut = GemmBench.random(rnd, Shape.numel(g.outputShape()));
-    }
-
-    private static ConvGeometry geometry(int n, int c, int hw, int outC, int kernel, int stride, int pad) {
-        return ConvGeometry.of(new int[] {n, c, hw, hw}, new int[] {outC, c, kernel, kernel},
-                new int[] {stride, stride}, new int[] {pad, pad}, new int[] {1, 1}, 1);
     }
 
     @Benchmark

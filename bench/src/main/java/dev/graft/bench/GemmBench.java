@@ -16,43 +16,82 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Time of one {@code C = A·B} (no transposes, F32). GFLOP/s = 2·m·n·k / time; bench/RESULTS.md converts.
- * The shape {@code 128x784x1152} is ResNet-50 layer2's 3x3 conv (128 -> 128 channels, 28x28) as im2col + GEMM.
+ * Time of one F32 {@code Gemm.sgemm}, {@code 2·m·n·k} FLOPs (the suite's summary converts to GFLOP/s):
+ * <ul>
+ *   <li>{@code sgemm}: {@code C = A·B}, no transposes, {@code -p shape=MxNxK} for any other size;</li>
+ *   <li>{@code resnet50}: the per-image GEMM of each distinct ResNet-50 convolution ({@link ResNet50Layers}) in
+ *       each pass, with the transposes {@code Conv2dKernels} uses ({@link ConvPass}); {@code -p images=N} for
+ *       the GEMM of N images side by side.</li>
+ * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-@State(Scope.Benchmark)
 public class GemmBench {
-    /** {@code m x n x k}. */
-    @Param({"256x256x256", "512x512x512", "1024x1024x1024", "128x784x1152"})
-    public String shape;
+    /** Operands of one product, random in [-1, 1). */
+    abstract static class Operands {
+        GemmShape s;
+        float[] a;
+        float[] b;
+        float[] c;
 
-    private int m;
-    private int n;
-    private int k;
-    private float[] a;
-    private float[] b;
-    private float[] c;
+        void allocate(GemmShape shape) {
+            s = shape;
+            SplittableRandom rnd = new SplittableRandom(42);
+            a = random(rnd, s.sizeA());
+            b = random(rnd, s.sizeB());
+            c = new float[s.m() * s.n()];
+        }
 
-    @Setup
-    public void setup() {
-        String[] dims = shape.split("x");
-        m = Integer.parseInt(dims[0]);
-        n = Integer.parseInt(dims[1]);
-        k = Integer.parseInt(dims[2]);
-        SplittableRandom rnd = new SplittableRandom(42);
-        a = random(rnd, m * k);
-        b = random(rnd, k * n);
-        c = new float[m * n];
+        float[] multiply() {
+            Gemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), a, 0, s.lda(), b, 0, s.ldb(), c, 0, s.n(), false);
+            return c;
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Square extends Operands {
+        /** {@code m x n x k}. */
+        @Param({"256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048"})
+        public String shape;
+
+        @Setup
+        public void setup() {
+            allocate(GemmShape.parse(shape));
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class ResNet50 extends Operands {
+        /** Every distinct convolution of ResNet-50 unless {@code -p layer=...} picks some. */
+        @Param
+        public ResNet50Conv layer;
+        @Param({"fwd", "bwdData", "bwdWeight"})
+        public String pass;
+        /**
+         * Images side by side in one GEMM: 1 as in the per-image lowering; {@code Conv2dKernels} also puts several
+         * images of a small output plane (under 512 pixels: ResNet's 14x14 and 7x7 stages) into one GEMM, how many
+         * depending on the batch and the threads; {@code -p images=4} times such a GEMM.
+         */
+        @Param({"1"})
+        public int images;
+
+        @Setup
+        public void setup() {
+            allocate(layer.layer().gemm(ConvPass.of(pass), images));
+        }
     }
 
     @Benchmark
-    public float[] sgemm() {
-        Gemm.sgemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
-        return c;
+    public float[] sgemm(Square s) {
+        return s.multiply();
+    }
+
+    @Benchmark
+    public float[] resnet50(ResNet50 s) {
+        return s.multiply();
     }
 
     static float[] random(SplittableRandom rnd, int size) {
