@@ -1,17 +1,7 @@
 package dev.graft.bench;
 
-import dev.graft.engine.Functional;
-import dev.graft.engine.Generator;
-import dev.graft.engine.NoGrad;
-import dev.graft.engine.Reduction;
-import dev.graft.engine.Tensor;
-import dev.graft.engine.optim.ParamGroup;
-import dev.graft.engine.optim.Sgd;
-import dev.graft.models.Architecture;
 import dev.graft.models.ModelRegistry;
-import dev.graft.models.resnet.StagedNetwork;
-import dev.graft.models.train.Strategy;
-import java.util.List;
+import dev.graft.models.train.BenchStep;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,10 +17,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A whole ResNet on a random batch of {@value ResNet50Layers#BATCH} 224x224 images with randomly initialised
- * weights, the workload of {@code graft bench --batch 8}: {@code trainStep} is forward, mean cross-entropy,
- * backward and an SGD step (momentum 0.9, weight decay 1e-4) with every parameter trainable and BatchNorm in
- * training mode; {@code evalForward} is the forward pass in eval mode without gradients. images/s =
- * 8 / (s/op). A step takes seconds, so warm-up and measurement iterations are longer than the kernels'.
+ * weights, exactly the workload of {@code graft bench --batch 8} ({@link BenchStep}): {@code trainStep} is forward,
+ * mean cross-entropy, backward and an SGD step with every parameter trainable and BatchNorm in training mode;
+ * {@code frozenStep} the same with the backbone frozen; {@code evalForward} the forward pass in eval mode without
+ * gradients. images/s = 8 / (s/op). A step takes seconds, so warm-up and measurement iterations are longer than the
+ * kernels'.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -38,46 +29,34 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class TrainStepBench {
-    private static final double LR = 0.01;
-    private static final double MOMENTUM = 0.9;
-    private static final double WEIGHT_DECAY = 1e-4;
     private static final int IMAGE_SIZE = 224;
 
-    /** A network and a labelled batch. */
+    /** A network and a labelled batch in one of the three modes. */
     @State(Scope.Benchmark)
     public abstract static class Workload {
         @Param({"resnet18", "resnet50"})
         public String arch;
 
-        StagedNetwork network;
-        Tensor images;
-        Tensor labels;
+        BenchStep step;
 
-        void build() {
-            Architecture architecture = ModelRegistry.get(arch);
-            Generator gen = new Generator(0);
-            network = architecture.build(gen);
-            int batch = ResNet50Layers.BATCH;
-            images = Tensor.randn(gen, batch, architecture.preprocessing().channels(), IMAGE_SIZE, IMAGE_SIZE);
-            long[] classes = new long[batch];
-            for (int i = 0; i < batch; i++) {
-                classes[i] = gen.nextInt(network.numClasses());
-            }
-            labels = Tensor.ofLongs(classes, batch);
+        void build(BenchStep.Mode mode) {
+            step = new BenchStep(ModelRegistry.get(arch), mode, ResNet50Layers.BATCH, IMAGE_SIZE, 0);
         }
     }
 
     @State(Scope.Benchmark)
     public static class Training extends Workload {
-        private Sgd sgd;
-
         @Setup
         public void setup() {
-            build();
-            Strategy.of(Strategy.Kind.FULL).apply(network);
-            network.train();
-            sgd = new Sgd(List.of(new ParamGroup("all", network.namedParameters(), LR, WEIGHT_DECAY)), MOMENTUM, 0,
-                    false);
+            build(BenchStep.Mode.TRAIN);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Frozen extends Workload {
+        @Setup
+        public void setup() {
+            build(BenchStep.Mode.FROZEN);
         }
     }
 
@@ -85,24 +64,22 @@ public class TrainStepBench {
     public static class Evaluation extends Workload {
         @Setup
         public void setup() {
-            build();
-            network.eval();
+            build(BenchStep.Mode.INFER);
         }
     }
 
     @Benchmark
-    public Tensor trainStep(Training t) {
-        t.sgd.zeroGrad();
-        Tensor loss = Functional.crossEntropy(t.network.forward(t.images), t.labels, null, 0, Reduction.MEAN);
-        loss.backward();
-        t.sgd.step();
-        return loss;
+    public void trainStep(Training t) {
+        t.step.run();
     }
 
     @Benchmark
-    public Tensor evalForward(Evaluation e) {
-        try (var _ = NoGrad.enter()) {
-            return e.network.forward(e.images);
-        }
+    public void frozenStep(Frozen f) {
+        f.step.run();
+    }
+
+    @Benchmark
+    public void evalForward(Evaluation e) {
+        e.step.run();
     }
 }

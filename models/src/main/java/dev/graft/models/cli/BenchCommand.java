@@ -1,19 +1,11 @@
 package dev.graft.models.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.graft.engine.Functional;
-import dev.graft.engine.Generator;
-import dev.graft.engine.NoGrad;
-import dev.graft.engine.Reduction;
-import dev.graft.engine.Tensor;
 import dev.graft.engine.cpu.Parallel;
-import dev.graft.engine.nn.Parameter;
-import dev.graft.engine.optim.ParamGroup;
-import dev.graft.engine.optim.Sgd;
 import dev.graft.models.Architecture;
 import dev.graft.models.ModelRegistry;
-import dev.graft.models.resnet.StagedNetwork;
-import dev.graft.models.train.Strategy;
+import dev.graft.models.train.BenchStep;
+import dev.graft.models.train.BenchStep.Mode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,7 +15,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -37,15 +28,6 @@ import java.util.concurrent.Callable;
                         + "frozen as by --strategy feature-extract: its BatchNorm layers keep their running statistics "
                         + "and backward reaches the head only)."})
 final class BenchCommand implements Callable<Integer> {
-    /** What one step does. */
-    enum Mode {
-        INFER, TRAIN, FROZEN
-    }
-
-    private static final double LR = 0.01;
-    private static final double MOMENTUM = 0.9;
-    private static final double WEIGHT_DECAY = 1e-4;
-
     @Spec
     private CommandSpec spec;
 
@@ -82,16 +64,8 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream stdout = Devices.start(spec, device, threads).out();
         int size = imageSize == 0 ? architecture.preprocessing().inputSize() : imageSize;
 
-        Generator gen = new Generator(seed);
-        StagedNetwork network = architecture.build(gen);
-        Tensor images = Tensor.randn(gen, batch, architecture.preprocessing().channels(), size, size);
-        long[] classes = new long[batch];
-        for (int i = 0; i < batch; i++) {
-            classes[i] = gen.nextInt(network.numClasses());
-        }
-        Tensor labels = Tensor.ofLongs(classes, batch);
-        Runnable step = step(m, network, images, labels);
-        long trained = m == Mode.INFER ? 0 : network.trainableParameterCount();
+        BenchStep step = new BenchStep(architecture, m, batch, size, seed);
+        long trained = step.trainedParameters();
 
         double[] seconds = new double[steps];
         for (int i = 0; i < warmup + steps; i++) {
@@ -153,31 +127,5 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-    }
-
-    /** One step of {@code mode}, with the network already in the mode's state (eval, train, frozen backbone). */
-    private static Runnable step(Mode mode, StagedNetwork network, Tensor images, Tensor labels) {
-        if (mode == Mode.INFER) {
-            network.eval();
-            return () -> {
-                try (var _ = NoGrad.enter()) {
-                    network.forward(images);
-                }
-            };
-        }
-        Strategy.of(mode == Mode.FROZEN ? Strategy.Kind.FEATURE_EXTRACT : Strategy.Kind.FULL).apply(network);
-        network.train();
-        Map<String, Parameter> trainable = new LinkedHashMap<>();
-        network.namedParameters().forEach((name, p) -> {
-            if (p.isTrainable()) {
-                trainable.put(name, p);
-            }
-        });
-        Sgd sgd = new Sgd(List.of(new ParamGroup("trainable", trainable, LR, WEIGHT_DECAY)), MOMENTUM, 0, false);
-        return () -> {
-            sgd.zeroGrad();
-            Functional.crossEntropy(network.forward(images), labels, null, 0, Reduction.MEAN).backward();
-            sgd.step();
-        };
     }
 }
