@@ -40,17 +40,17 @@ public final class BatchNormKernels {
         int count = n * hw;
         int batchStride = c * hw;
         Parallel.forEach(c, grain(count), ch -> {
-            double sum = 0;
+            double[] raw = new double[2];
             for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
-                sum += sum(x, base, hw);
+                addSums(x, 0, x, 0, base, hw, raw);
             }
             // A second pass over the values centred on the float nearest the first estimate of the mean avoids
             // the cancellation of E[x^2] - E[x]^2, and its Σd refines the mean (whose float-lane sum of large
             // values is less exact than a sum of centred ones); -(Σd)²/count takes the shift out of Σd².
-            float shift = (float) (sum / count);
+            float shift = (float) (raw[0] / count);
             double[] moments = new double[2];
             for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
-                addCentredMoments(x, base, hw, shift, moments);
+                addSums(x, shift, x, shift, base, hw, moments);
             }
             double mean = shift + moments[0] / count;
             double var = Math.max(0, (moments[1] - moments[0] * moments[0] / count) / count);
@@ -140,7 +140,7 @@ public final class BatchNormKernels {
             double invStd = saveInvStd[ch];
             double[] sums = new double[2];
             for (int b = 0, base = ch * hw; b < n; b++, base += batchStride) {
-                addGradientSums(gradOut, x, base, hw, mean, sums);
+                addSums(gradOut, 0, x, mean, base, hw, sums);
             }
             double sumDy = sums[0];
             double dotCentred = sums[1];
@@ -210,66 +210,27 @@ public final class BatchNormKernels {
         });
     }
 
-    /** Σ x[from, from + n): float lanes over blocks of {@link #BLOCK}, each block's total added in double. */
-    private static double sum(float[] x, int from, int n) {
-        double total = 0;
-        for (int start = from, stop = from + n; start < stop; start += BLOCK) {
-            int end = Math.min(stop, start + BLOCK);
-            int i = start;
-            FloatVector acc = FloatVector.zero(S);
-            for (int vEnd = start + S.loopBound(end - start); i < vEnd; i += V) {
-                acc = acc.add(FloatVector.fromArray(S, x, i));
-            }
-            float tail = 0;
-            for (; i < end; i++) {
-                tail += x[i];
-            }
-            total += (double) acc.reduceLanes(VectorOperators.ADD) + tail;
-        }
-        return total;
-    }
-
-    /** Adds Σ(x - shift) to {@code moments[0]} and Σ(x - shift)² to {@code moments[1]}, blocked as {@link #sum}. */
-    private static void addCentredMoments(float[] x, int from, int n, float shift, double[] moments) {
+    /**
+     * Over {@code [from, from + n)}, adds Σ(a - aShift) to {@code sums[0]} and Σ(a - aShift)·(b - bShift) to
+     * {@code sums[1]}: float lanes over blocks of {@link #BLOCK}, each block's totals added in double.
+     */
+    private static void addSums(float[] a, float aShift, float[] b, float bShift, int from, int n, double[] sums) {
         for (int start = from, stop = from + n; start < stop; start += BLOCK) {
             int end = Math.min(stop, start + BLOCK);
             int i = start;
             FloatVector s1 = FloatVector.zero(S);
             FloatVector s2 = FloatVector.zero(S);
             for (int vEnd = start + S.loopBound(end - start); i < vEnd; i += V) {
-                FloatVector d = FloatVector.fromArray(S, x, i).sub(shift);
-                s1 = s1.add(d);
-                s2 = d.fma(d, s2);
+                FloatVector u = FloatVector.fromArray(S, a, i).sub(aShift);
+                s1 = s1.add(u);
+                s2 = u.fma(FloatVector.fromArray(S, b, i).sub(bShift), s2);
             }
             float t1 = 0;
             float t2 = 0;
             for (; i < end; i++) {
-                float d = x[i] - shift;
-                t1 += d;
-                t2 += d * d;
-            }
-            moments[0] += (double) s1.reduceLanes(VectorOperators.ADD) + t1;
-            moments[1] += (double) s2.reduceLanes(VectorOperators.ADD) + t2;
-        }
-    }
-
-    /** Adds Σ dy to {@code sums[0]} and Σ dy·(x - mean) to {@code sums[1]}, blocked as {@link #sum}. */
-    private static void addGradientSums(float[] dy, float[] x, int from, int n, float mean, double[] sums) {
-        for (int start = from, stop = from + n; start < stop; start += BLOCK) {
-            int end = Math.min(stop, start + BLOCK);
-            int i = start;
-            FloatVector s1 = FloatVector.zero(S);
-            FloatVector s2 = FloatVector.zero(S);
-            for (int vEnd = start + S.loopBound(end - start); i < vEnd; i += V) {
-                FloatVector g = FloatVector.fromArray(S, dy, i);
-                s1 = s1.add(g);
-                s2 = g.fma(FloatVector.fromArray(S, x, i).sub(mean), s2);
-            }
-            float t1 = 0;
-            float t2 = 0;
-            for (; i < end; i++) {
-                t1 += dy[i];
-                t2 += dy[i] * (x[i] - mean);
+                float u = a[i] - aShift;
+                t1 += u;
+                t2 += u * (b[i] - bShift);
             }
             sums[0] += (double) s1.reduceLanes(VectorOperators.ADD) + t1;
             sums[1] += (double) s2.reduceLanes(VectorOperators.ADD) + t2;
