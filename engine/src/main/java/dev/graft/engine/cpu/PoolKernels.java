@@ -2,16 +2,25 @@ package dev.graft.engine.cpu;
 
 import dev.graft.engine.PoolGeometry;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 2-D max, average and adaptive-average pooling over contiguous NCHW arrays, with PyTorch's semantics.
  * Every method exists for {@code float[]} (F32) and {@code double[]} (F64); the F32 versions accumulate sums
- * in double. Work is split over the {@code n*c} planes, which are independent, so no two threads ever write
+ * in double; F32 max pooling runs Vector API gathers over the output columns whose windows lie inside the row.
+ * Work is split over the {@code n*c} planes, which are independent, so no two threads ever write
  * the same element.
  */
 public final class PoolKernels {
     /** Roughly how many elements one task should touch before splitting pays for itself. */
     private static final int GRAIN_ELEMENTS = 1 << 14;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
 
     private PoolKernels() {
     }
@@ -27,36 +36,70 @@ public final class PoolKernels {
         int w = g.w();
         int outH = g.outH();
         int outW = g.outW();
+        int sw = g.strideW();
         PoolWindows rows = PoolWindows.sliding(h, outH, g.kh(), g.strideH(), g.padH(), false);
-        PoolWindows cols = PoolWindows.sliding(w, outW, g.kw(), g.strideW(), g.padW(), false);
+        PoolWindows cols = PoolWindows.sliding(w, outW, g.kw(), sw, g.padW(), false);
         int[] rLo = rows.lo();
         int[] rHi = rows.hi();
         int[] cLo = cols.lo();
         int[] cHi = cols.hi();
+        // Output columns whose windows lie wholly inside the row run V at a time, one gathered lane per column.
+        int firstInner = Math.min(outW, (g.padW() + sw - 1) / sw);
+        int endInner = Math.max(firstInner, Math.min(outW, Math.floorDiv(w - g.kw() + g.padW(), sw) + 1));
+        int vectorEnd = firstInner + (endInner - firstInner) / V * V;
+        int[] laneCols = new int[V];
+        for (int l = 0; l < V; l++) {
+            laneCols[l] = l * sw;
+        }
+        IntVector laneOffsets = IntVector.fromArray(IS, laneCols, 0);
         float[] y = new float[g.n() * g.c() * outH * outW];
         Parallel.forEach(g.n() * g.c(), grain(h * w), p -> {
             int in = p * h * w;
-            int o = p * outH * outW;
             for (int i = 0; i < outH; i++) {
-                for (int j = 0; j < outW; j++, o++) {
-                    // Starting from the window's first real element keeps the index valid when all it holds is -inf.
-                    int best = rLo[i] * w + cLo[j];
-                    float max = Float.NEGATIVE_INFINITY;
+                int o = (p * outH + i) * outW;
+                for (int j = 0; j < firstInner; j++) {
+                    maxWindow(x, in, w, rLo[i], rHi[i], cLo[j], cHi[j], y, argmax, o + j);
+                }
+                for (int j = firstInner; j < vectorEnd; j += V) {
+                    int col = cLo[j];
+                    FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                    IntVector best = laneOffsets.add(rLo[i] * w + col);
                     for (int r = rLo[i]; r < rHi[i]; r++) {
-                        for (int q = r * w + cLo[j], end = r * w + cHi[j]; q < end; q++) {
-                            float v = x[in + q];
-                            if (v > max || Float.isNaN(v)) {
-                                max = v;
-                                best = q;
-                            }
+                        for (int q = r * w + col, end = q + g.kw(); q < end; q++) {
+                            FloatVector v = FloatVector.fromArray(S, x, in + q, laneCols, 0);
+                            VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN));
+                            max = max.blend(v, take);
+                            best = best.blend(laneOffsets.add(q), take.cast(IS));
                         }
                     }
-                    y[o] = max;
-                    argmax[o] = best;
+                    max.intoArray(y, o + j);
+                    best.intoArray(argmax, o + j);
+                }
+                for (int j = vectorEnd; j < outW; j++) {
+                    maxWindow(x, in, w, rLo[i], rHi[i], cLo[j], cHi[j], y, argmax, o + j);
                 }
             }
         });
         return y;
+    }
+
+    /** One output of {@link #maxPool2d(float[], PoolGeometry, int[])}: the window rows [r0, r1) x columns [c0, c1). */
+    private static void maxWindow(float[] x, int in, int w, int r0, int r1, int c0, int c1, float[] y, int[] argmax,
+            int o) {
+        // Starting from the window's first real element keeps the index valid when all it holds is -inf.
+        int best = r0 * w + c0;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int r = r0; r < r1; r++) {
+            for (int q = r * w + c0, end = r * w + c1; q < end; q++) {
+                float v = x[in + q];
+                if (v > max || Float.isNaN(v)) {
+                    max = v;
+                    best = q;
+                }
+            }
+        }
+        y[o] = max;
+        argmax[o] = best;
     }
 
     /** See {@link #maxPool2d(float[], PoolGeometry, int[])}. */

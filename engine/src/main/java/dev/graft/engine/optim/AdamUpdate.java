@@ -1,6 +1,7 @@
 package dev.graft.engine.optim;
 
 import dev.graft.engine.Tensor;
+import dev.graft.engine.cpu.OptimizerKernels;
 
 import java.util.List;
 
@@ -8,7 +9,8 @@ import java.util.List;
  * The update shared by {@link Adam} and {@link AdamW}, PyTorch 1.13's {@code _single_tensor_adam(w)}: with
  * {@code t} the parameter's own step count, {@code m = β1·m + (1-β1)·g}, {@code v = β2·v + (1-β2)·g²} and
  * {@code p -= lr / (1-β1^t) · m / (sqrt(v) / sqrt(1-β2^t) + eps)}. The weight decay is either added to the
- * gradient (Adam) or applied to the parameter first (AdamW).
+ * gradient (Adam) or applied to the parameter first (AdamW). Dense F32 CPU parameters are updated in place by one
+ * fused pass ({@link OptimizerKernels#adam}); other tensors go through tensor ops.
  */
 final class AdamUpdate {
     static final List<String> BUFFERS = List.of("exp_avg", "exp_avg_sq");
@@ -41,6 +43,10 @@ final class AdamUpdate {
         e.step++;
         double lr = group.lr();
         double wd = group.weightDecay();
+        if (OptimizerKernels.fusable(p, grad, e.buffers[0], e.buffers[1])) {
+            OptimizerKernels.adam(p, grad, e.buffers[0], e.buffers[1], e.step, lr, wd, decoupledDecay, beta1, beta2, eps);
+            return;
+        }
         Tensor g = grad;
         if (wd != 0) {
             if (decoupledDecay) {

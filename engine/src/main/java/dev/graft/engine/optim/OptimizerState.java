@@ -24,7 +24,10 @@ final class OptimizerState {
     /** Largest whole number that a double, and so a floating-point tensor, holds exactly. */
     private static final double MAX_EXACT_STEP = 0x1p53;
 
-    /** One parameter's state; the optimizer replaces the buffers rather than writing into them. */
+    /**
+     * One parameter's state. The buffers belong to the state alone (created here, copied in by {@link #load} and
+     * out by {@link #export}), so the fused F32 updates may write into them; the tensor-op path replaces them.
+     */
     static final class Entry {
         final Tensor[] buffers;
         long step;

@@ -1,6 +1,7 @@
 package dev.graft.engine.optim;
 
 import dev.graft.engine.Tensor;
+import dev.graft.engine.cpu.OptimizerKernels;
 
 import java.util.List;
 
@@ -9,7 +10,7 @@ import java.util.List;
  * the gradient ({@code d = g + wd·p}); with momentum the buffer starts as the first {@code d} and then becomes
  * {@code momentum·buf + (1 - dampening)·d}; Nesterov steps along {@code d + momentum·buf}, plain momentum along
  * {@code buf}; the parameter moves by {@code -lr} times that. State: {@code momentum_buffer} when momentum is
- * non-zero.
+ * non-zero. Dense F32 CPU parameters are updated in place by one fused pass ({@link OptimizerKernels#sgd}).
  */
 public final class Sgd extends Optimizer {
     private final double momentum;
@@ -39,9 +40,16 @@ public final class Sgd extends Optimizer {
     }
 
     private void update(ParamGroup group, String name, Tensor p, Tensor grad) {
+        OptimizerState.Entry e = momentum == 0 ? null : state().get(name);
+        if (OptimizerKernels.fusable(p, grad) && (e == null || OptimizerKernels.fusable(e.buffers[0]))) {
+            boolean first = momentum != 0 && e == null;
+            Tensor buf = momentum == 0 ? null
+                    : first ? state().create(name, OptimizerState.zerosLike(p)).buffers[0] : e.buffers[0];
+            OptimizerKernels.sgd(p, grad, buf, first, group.lr(), group.weightDecay(), momentum, dampening, nesterov);
+            return;
+        }
         Tensor d = group.weightDecay() == 0 ? grad : grad.add(p.mul(group.weightDecay()));
         if (momentum != 0) {
-            OptimizerState.Entry e = state().get(name);
             Tensor buf;
             if (e == null) {
                 buf = OptimizerState.copyOf(d);

@@ -53,6 +53,42 @@ class PoolKernelsTest {
         assertArrayEquals(expectedIdx, idxF);
     }
 
+    /**
+     * Rows wide enough for the vectorised F32 max-pool (16 and more inner output columns, plus edge columns and a
+     * remainder): values and argmax against the reference, with ties (coarse data), NaN, -0/+0 and -inf.
+     */
+    @Property(tries = 200)
+    void maxPoolWideRowsMatchReference(@ForAll @IntRange(min = 1, max = 4) int kw,
+            @ForAll @IntRange(min = 1, max = 3) int kh, @ForAll @IntRange(min = 1, max = 3) int sw,
+            @ForAll @IntRange(min = 0, max = 2) int pw, @ForAll @IntRange(min = 0, max = 40) int extraW,
+            @ForAll @IntRange(min = 0, max = 2) int data, @ForAll long seed) {
+        PoolGeometry g = geometry(1, 2, kh, kw, 2, sw, 1, pw, 2, 16 * sw + extraW);
+        Random rnd = new Random(seed);
+        double[] x = data == 0 ? gaussian(rnd, numel(g)) : coarse(rnd, numel(g));
+        if (data == 2) {
+            double[] special = {Double.NaN, -0.0, 0.0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY};
+            for (int i = 0; i < x.length; i += 1 + rnd.nextInt(7)) {
+                x[i] = special[rnd.nextInt(special.length)];
+            }
+        }
+        int[] expectedIdx = new int[outputs(g)];
+        double[] expected = referenceMaxPool(x, g, expectedIdx);
+        int[] idx = new int[outputs(g)];
+        float[] y = PoolKernels.maxPool2d(narrow(x), g, idx);
+        F32Checks.assertRounded("max_pool2d " + g, expected, y);
+        assertArrayEquals(expectedIdx, idx);
+    }
+
+    @Test
+    void wideRowCheckerCatchesOneUlp() {
+        PoolGeometry g = geometry(1, 1, 3, 3, 2, 2, 1, 1, 3, 40);
+        double[] x = gaussian(new Random(9), numel(g));
+        double[] expected = referenceMaxPool(x, g, new int[outputs(g)]);
+        float[] y = PoolKernels.maxPool2d(narrow(x), g, new int[outputs(g)]);
+        F32Checks.assertRounded("max_pool2d", expected, y);
+        assertThrows(AssertionError.class, () -> F32Checks.assertRounded("max_pool2d", expected, F32Checks.perturbed(y, 5)));
+    }
+
     @Property(tries = 300)
     void avgPoolMatchesReference(@ForAll @IntRange(min = 1, max = 3) int batch,
             @ForAll @IntRange(min = 1, max = 3) int channels,

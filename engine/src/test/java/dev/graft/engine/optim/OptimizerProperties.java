@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * skipped and, for Adam, keeps its own step count). A planted flaw in the reference must be caught.
  */
 class OptimizerProperties {
-    private static final int N1 = 5;
+    /** Two AVX-512 vectors and a tail (the fused F32 kernels' vector loop and masked tail), and less than a vector. */
+    private static final int N1 = 37;
     private static final int N2 = 3;
 
     /** Deliberate mistakes for the negative check; NONE is PyTorch's rule. */
