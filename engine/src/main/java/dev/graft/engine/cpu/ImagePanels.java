@@ -35,22 +35,31 @@ final class ImagePanels {
     Gemm.BPanels rows(int rowBase) {
         return (pc, kc, jc, nc, dst) -> {
             int last = Math.min(jc + nc, pixels);
-            // Runs are cut at panel boundaries too, so each lands inside one NR-wide panel row.
+            // Runs are cut at panel boundaries too, so each lands inside one NR-wide panel row; a panel's runs are
+            // consecutive, and filling one panel at a time keeps the writes sequential.
             Runs runs = new Runs(jc, last - jc, Gemm.NR);
-            int lastPanel = (last - jc - 1) / Gemm.NR;
-            int lastCols = last - jc - lastPanel * Gemm.NR;
+            Row[] rows = new Row[kc];
             for (int p = 0; p < kc; p++) {
-                Row row = new Row(rowBase + pc + p);
-                for (int s = 0; s < runs.count; s++) {
-                    int t = runs.offset[s];
-                    int panel = t / Gemm.NR;
-                    int d = panel * Gemm.NR * kc + p * Gemm.NR + (t - panel * Gemm.NR);
-                    row.copy(runs, s, dst, d, 1);
+                rows[p] = new Row(rowBase + pc + p);
+            }
+            int s0 = 0;
+            for (int q = 0; s0 < runs.count; q++) {
+                int s1 = s0;
+                while (s1 < runs.count && runs.offset[s1] < (q + 1) * Gemm.NR) {
+                    s1++;
                 }
-                if (lastCols < Gemm.NR) {
-                    int d = lastPanel * Gemm.NR * kc + p * Gemm.NR;
-                    Arrays.fill(dst, d + lastCols, d + Gemm.NR, 0f);
+                int cols = Math.min(Gemm.NR, last - jc - q * Gemm.NR);
+                int panel = q * Gemm.NR * kc;
+                for (int p = 0; p < kc; p++) {
+                    int d = panel + p * Gemm.NR - q * Gemm.NR;
+                    for (int s = s0; s < s1; s++) {
+                        rows[p].copy(runs, s, dst, d + runs.offset[s], 1);
+                    }
+                    if (cols < Gemm.NR) {
+                        Arrays.fill(dst, panel + p * Gemm.NR + cols, panel + (p + 1) * Gemm.NR, 0f);
+                    }
                 }
+                s0 = s1;
             }
         };
     }
