@@ -125,8 +125,7 @@ public final class Conv2dKernels {
         if (epilogue != null) {
             epilogue.check(g);
         }
-        // Every element is written: by the GEMM, which does not accumulate here, then by the epilogue.
-        float[] y = BufferPool.uninitialized(Shape.numel(g.outputShape()));
+        float[] y = new float[Shape.numel(g.outputShape())];
         Gemm.PackedA[] weights = packWeights(false, w, g);
         Plan plan = Plan.of(g, threads);
         plan.run((b0, count, scratch, gemmThreads) ->
@@ -137,7 +136,7 @@ public final class Conv2dKernels {
     static float[] backwardInput(float[] gradOut, float[] w, ConvGeometry g, int threads) {
         requireLength("backwardInput", "gradOut", gradOut.length, g.outputShape());
         requireLength("backwardInput", "weight", w.length, g.weightShape());
-        float[] gx = BufferPool.zeroed(Shape.numel(g.inputShape()));
+        float[] gx = new float[Shape.numel(g.inputShape())];
         Gemm.PackedA[] weights = packWeights(true, w, g);
         Plan.of(g, threads).run((b0, count, scratch, gemmThreads) ->
                 backwardInputChunk(gradOut, weights, gx, b0, count, g, scratch, gemmThreads));

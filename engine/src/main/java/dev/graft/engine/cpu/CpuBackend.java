@@ -9,17 +9,11 @@ import dev.graft.engine.Shape;
 import dev.graft.engine.Storage;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.UnaryOp;
-import java.lang.ref.Reference;
 
 /**
  * The pure-Java backend. F32 tensors run the fast kernels (blocked SIMD GEMM, im2col convolution,
  * multi-threaded loops); F64 tensors run the plain reference kernels, which gradient checks and
  * fast-vs-reference comparisons rely on.
- *
- * <p>Large F32 results live in {@link BufferPool} arrays, recycled once their storage is unreachable. So every
- * method keeps the storages whose arrays its kernels read reachable ({@link #keep}) until the kernels are done:
- * the JIT may otherwise drop a storage as soon as its array has been loaded, and its array could be handed out
- * again while still in use.
  */
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
@@ -64,10 +58,7 @@ public final class CpuBackend implements Backend {
     @Override
     public float[] readFloats(Tensor t) {
         if (t.dtype() == DType.F32 && dense(t)) {
-            CpuStorage s = (CpuStorage) t.storage();
-            float[] copy = s.f.clone();
-            keep(s);
-            return copy;
+            return ((CpuStorage) t.storage()).f.clone();
         }
         float[] out = new float[t.numel()];
         copy(t, Tensor.of(CpuStorage.of(out), t.shape()));
@@ -88,7 +79,6 @@ public final class CpuBackend implements Backend {
                     + " lives on backend " + src.backend().name() + "; move it to the CPU first");
         }
         ElementwiseKernels.copy(src, dst);
-        keep(src.storage(), dst.storage());
     }
 
     @Override
@@ -107,21 +97,19 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor unary(UnaryOp op, Tensor x, double a, double b) {
         CpuStorage in = dense(x) ? (CpuStorage) x.storage() : storageOf(contiguous(x));
-        CpuStorage out = CpuStorage.allocateUninitialized(x.dtype(), x.numel());
+        CpuStorage out = CpuStorage.allocate(x.dtype(), x.numel());
         if (in.f != null) {
             ElementwiseKernels.unary(op, in.f, out.f, a, b);
         } else {
             ElementwiseKernels.unary(op, in.d, out.d, a, b);
         }
-        keep(in);
         return Tensor.of(out, x.shape());
     }
 
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        Tensor out = Tensor.of(CpuStorage.allocateUninitialized(a.dtype(), a.numel()), a.shape());
+        Tensor out = Tensor.of(allocate(a.dtype(), a.numel()), a.shape());
         ElementwiseKernels.binary(op, out, a, b);
-        keep(a.storage(), b.storage());
         return out;
     }
 
@@ -129,7 +117,6 @@ public final class CpuBackend implements Backend {
     public Tensor where(Tensor cond, Tensor a, Tensor b) {
         Tensor out = Tensor.of(allocate(a.dtype(), a.numel()), a.shape());
         ElementwiseKernels.where(out, cond, a, b);
-        keep(cond.storage(), a.storage(), b.storage());
         return out;
     }
 
@@ -153,7 +140,6 @@ public final class CpuBackend implements Backend {
             }
         }
         double[] acc = ReduceKernels.sum(x, reduce, kept);
-        keep(x.storage());
         return x.dtype() == DType.F64 ? Tensor.of(CpuStorage.of(acc), kept) : Tensor.of(CpuStorage.of(toFloats(acc)), kept);
     }
 
@@ -164,7 +150,6 @@ public final class CpuBackend implements Backend {
         double[] values = new double[Shape.numel(kept)];
         long[] indices = new long[values.length];
         ReduceKernels.max(x, dim, values, indices);
-        keep(x.storage());
         Tensor v = x.dtype() == DType.F64 ? Tensor.of(CpuStorage.of(values), kept)
                 : Tensor.of(CpuStorage.of(toFloats(values)), kept);
         return new Tensor[] {v, Tensor.of(CpuStorage.of(indices), kept)};
@@ -180,7 +165,7 @@ public final class CpuBackend implements Backend {
         int n = b.size(2);
         GemmOperand la = gemmOperand(a);
         GemmOperand lb = gemmOperand(b);
-        CpuStorage out = CpuStorage.allocateUninitialized(a.dtype(), batch * m * n);
+        CpuStorage out = CpuStorage.allocate(a.dtype(), batch * m * n);
         for (int i = 0; i < batch; i++) {
             int ao = la.offset + i * la.batchStride;
             int bo = lb.offset + i * lb.batchStride;
@@ -192,7 +177,6 @@ public final class CpuBackend implements Backend {
                         Math.max(1, n), false);
             }
         }
-        keep(la.s, lb.s);
         return Tensor.of(out, batch, m, n);
     }
 
@@ -225,8 +209,7 @@ public final class CpuBackend implements Backend {
         CpuStorage sb = bias == null ? null : storageOf(contiguous(bias));
         Storage out = x.dtype() == DType.F64
                 ? CpuStorage.of(ReferenceConv2d.forward(sx.d, sw.d, sb == null ? null : sb.d, g))
-                : BufferPool.own(Conv2dKernels.forward(sx.f, sw.f, sb == null ? null : sb.f, g));
-        keep(sx, sw, sb);
+                : CpuStorage.of(Conv2dKernels.forward(sx.f, sw.f, sb == null ? null : sb.f, g));
         return Tensor.of(out, g.outputShape());
     }
 
@@ -241,9 +224,8 @@ public final class CpuBackend implements Backend {
         Storage out = x.dtype() == DType.F64
                 ? CpuStorage.of(ReferenceConv2d.forwardFused(sx.d, sw.d, sc == null ? null : sc.d,
                         sh == null ? null : sh.d, sr == null ? null : sr.d, relu, g))
-                : BufferPool.own(Conv2dKernels.forwardFused(sx.f, sw.f, new Conv2dKernels.Epilogue(
+                : CpuStorage.of(Conv2dKernels.forwardFused(sx.f, sw.f, new Conv2dKernels.Epilogue(
                         sc == null ? null : sc.f, sh == null ? null : sh.f, sr == null ? null : sr.f, relu), g));
-        keep(sx, sw, sc, sh, sr);
         return Tensor.of(out, g.outputShape());
     }
 
@@ -253,8 +235,7 @@ public final class CpuBackend implements Backend {
         CpuStorage sw = storageOf(contiguous(weight));
         Storage out = gradOut.dtype() == DType.F64
                 ? CpuStorage.of(ReferenceConv2d.backwardInput(sg.d, sw.d, g))
-                : BufferPool.own(Conv2dKernels.backwardInput(sg.f, sw.f, g));
-        keep(sg, sw);
+                : CpuStorage.of(Conv2dKernels.backwardInput(sg.f, sw.f, g));
         return Tensor.of(out, g.inputShape());
     }
 
@@ -264,8 +245,7 @@ public final class CpuBackend implements Backend {
         CpuStorage sx = storageOf(contiguous(x));
         Storage out = gradOut.dtype() == DType.F64
                 ? CpuStorage.of(ReferenceConv2d.backwardWeight(sg.d, sx.d, g))
-                : BufferPool.own(Conv2dKernels.backwardWeight(sg.f, sx.f, g));
-        keep(sg, sx);
+                : CpuStorage.of(Conv2dKernels.backwardWeight(sg.f, sx.f, g));
         return Tensor.of(out, g.weightShape());
     }
 
@@ -277,7 +257,6 @@ public final class CpuBackend implements Backend {
         int[] argmax = new int[Shape.numel(g.outputShape())];
         Storage out = sx.f != null ? CpuStorage.of(PoolKernels.maxPool2d(sx.f, g, argmax))
                 : CpuStorage.of(PoolKernels.maxPool2d(sx.d, g, argmax));
-        keep(sx);
         long[] indices = new long[argmax.length];
         for (int i = 0; i < argmax.length; i++) {
             indices[i] = argmax[i];
@@ -295,7 +274,6 @@ public final class CpuBackend implements Backend {
         }
         Storage out = sg.f != null ? CpuStorage.of(PoolKernels.maxPool2dBackward(sg.f, argmax, g))
                 : CpuStorage.of(PoolKernels.maxPool2dBackward(sg.d, argmax, g));
-        keep(sg);
         return Tensor.of(out, g.n(), g.c(), g.h(), g.w());
     }
 
@@ -304,7 +282,6 @@ public final class CpuBackend implements Backend {
         CpuStorage sx = storageOf(contiguous(x));
         Storage out = sx.f != null ? CpuStorage.of(PoolKernels.avgPool2d(sx.f, g, countIncludePad))
                 : CpuStorage.of(PoolKernels.avgPool2d(sx.d, g, countIncludePad));
-        keep(sx);
         return Tensor.of(out, g.outputShape());
     }
 
@@ -313,7 +290,6 @@ public final class CpuBackend implements Backend {
         CpuStorage sg = gradientStorage("avg_pool2d backward", gradOut);
         Storage out = sg.f != null ? CpuStorage.of(PoolKernels.avgPool2dBackward(sg.f, g, countIncludePad))
                 : CpuStorage.of(PoolKernels.avgPool2dBackward(sg.d, g, countIncludePad));
-        keep(sg);
         return Tensor.of(out, g.n(), g.c(), g.h(), g.w());
     }
 
@@ -323,7 +299,6 @@ public final class CpuBackend implements Backend {
         int[] s = x.shape();
         Storage out = sx.f != null ? CpuStorage.of(PoolKernels.adaptiveAvgPool2d(sx.f, s[0], s[1], s[2], s[3], outH, outW))
                 : CpuStorage.of(PoolKernels.adaptiveAvgPool2d(sx.d, s[0], s[1], s[2], s[3], outH, outW));
-        keep(sx);
         return Tensor.of(out, s[0], s[1], outH, outW);
     }
 
@@ -335,7 +310,6 @@ public final class CpuBackend implements Backend {
         Storage out = sg.f != null
                 ? CpuStorage.of(PoolKernels.adaptiveAvgPool2dBackward(sg.f, s[0], s[1], s[2], s[3], oh, ow))
                 : CpuStorage.of(PoolKernels.adaptiveAvgPool2dBackward(sg.d, s[0], s[1], s[2], s[3], oh, ow));
-        keep(sg);
         return Tensor.of(out, s);
     }
 
@@ -363,7 +337,6 @@ public final class CpuBackend implements Backend {
             BatchNormKernels.trainForward(sx.d, n, c, hw, sw == null ? null : sw.d, sb == null ? null : sb.d,
                     rm == null ? null : rm.d, rv == null ? null : rv.d, momentum, eps, out.d, mean.d, invStd.d);
         }
-        keep(sx, sw, sb);
         writeBack(rm, runningMean);
         writeBack(rv, runningVar);
         return new Tensor[] {Tensor.of(out, s), Tensor.of(mean, c), Tensor.of(invStd, c)};
@@ -392,7 +365,6 @@ public final class CpuBackend implements Backend {
             BatchNormKernels.backward(sg.d, sx.d, n, c, hw, sw == null ? null : sw.d, sm.d, si.d,
                     gx == null ? null : gx.d, gw == null ? null : gw.d, gb == null ? null : gb.d);
         }
-        keep(sg, sx, sw, sm, si);
         return new Tensor[] {
             gx == null ? null : Tensor.of(gx, s),
             gw == null ? null : Tensor.of(gw, c),
@@ -419,11 +391,6 @@ public final class CpuBackend implements Backend {
                     + gradOut.storage().size());
         }
         return storageOf(gradOut);
-    }
-
-    /** Keeps storages (or anything referring to them) reachable up to this call; see the class comment. */
-    private static void keep(Object... storages) {
-        Reference.reachabilityFence(storages);
     }
 
     private static CpuStorage storageOf(Tensor t) {

@@ -28,18 +28,12 @@ final class CpuStorage implements Storage {
         return new CpuStorage(null, null, l);
     }
 
-    /** Zero-filled; large F32 arrays come from and return to {@link BufferPool}. */
     static CpuStorage allocate(DType dtype, int size) {
         return switch (dtype) {
-            case F32 -> BufferPool.own(BufferPool.zeroed(size));
+            case F32 -> of(new float[size]);
             case F64 -> of(new double[size]);
             case I64 -> of(new long[size]);
         };
-    }
-
-    /** As {@link #allocate}, but a recycled F32 array keeps its old contents: for kernels that write every element. */
-    static CpuStorage allocateUninitialized(DType dtype, int size) {
-        return dtype == DType.F32 ? BufferPool.own(BufferPool.uninitialized(size)) : allocate(dtype, size);
     }
 
     @Override
