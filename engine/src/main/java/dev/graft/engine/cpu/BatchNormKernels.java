@@ -1,7 +1,6 @@
 package dev.graft.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -232,9 +231,22 @@ public final class BatchNormKernels {
                 t1 += u;
                 t2 += u * (b[i] - bShift);
             }
-            sums[0] += (double) s1.reduceLanes(VectorOperators.ADD) + t1;
-            sums[1] += (double) s2.reduceLanes(VectorOperators.ADD) + t2;
+            sums[0] += laneSum(s1) + t1;
+            sums[1] += laneSum(s2) + t2;
         }
+    }
+
+    /**
+     * The lanes added in double in lane order. Not {@code reduceLanes(ADD)}: its order is unspecified, and the
+     * interpreter and the JIT-compiled code do differ, so results would change with the JIT tier (a resumed training
+     * run would then not reproduce the uninterrupted one bit for bit).
+     */
+    private static double laneSum(FloatVector v) {
+        double s = 0;
+        for (int l = 0; l < V; l++) {
+            s += v.lane(l);
+        }
+        return s;
     }
 
     private static void checkForward(int inputLength, int outLength, int n, int c, int hw) {
