@@ -186,7 +186,7 @@ public final class Conv2dKernels {
             boolean parallel = imagesInParallel(g, threads);
             int ohw = g.outH() * g.outW();
             int per = 1;
-            if (ohw < SMALL_PLANE && n > 1) {
+            if (ohw < SMALL_PLANE && n > 1 && !pointwise(g)) {
                 int share = parallel ? (n + threads - 1) / threads : n;
                 per = Math.max(1, Math.min(share, CHUNK_COLUMNS_MAX / ohw));
             }
@@ -342,15 +342,40 @@ public final class Conv2dKernels {
         int og = g.groupOutC();
         int k = g.groupC() * g.kh() * g.kw();
         int cols = count * ohw;
+        if (count == 1 && g.strideH() == 1 && g.strideW() == 1) {
+            forwardDirect(x, weights, y, b0, g, scratch, threads);
+            if (epilogue != null) {
+                epilogue.apply(y, b0, g);
+            }
+            return;
+        }
         Matrix dst = count == 1 ? new Matrix(y, b0 * g.outC() * ohw, ohw)
                 : new Matrix(scratch.stage(g.outC() * cols), 0, cols);
+        int planeIn = g.c() * g.h() * g.w();
+        float[] col = null;
+        int[] rowStart = null;
+        if (pointwise(g)) {
+            // The images side by side are the column matrix: gathered by whole planes and read in place.
+            col = scratch.columns(g.c() * cols);
+            rowStart = new int[g.c()];
+            for (int i = 0; i < count; i++) {
+                gatherPlanes(x, (b0 + i) * planeIn, g.c(), ohw, col, i * ohw, cols);
+            }
+            for (int ch = 0; ch < g.c(); ch++) {
+                rowStart[ch] = ch * cols;
+            }
+        } else if (count == 1) {
+            col = scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), ohw));
+            im2col(x, b0 * planeIn, g, col, threads);
+        }
         ImagePanels panels = new ImagePanels(x, g, b0, count);
         for (int grp = 0; grp < g.groups(); grp++) {
             int dOff = dst.off() + grp * og * dst.ld();
-            if (pointwise(g) && count == 1) {
-                // The image itself is the column matrix: packed like any stored B, with whole-row copies.
-                Gemm.sgemm(weights[grp], false, cols, x, b0 * g.c() * g.h() * g.w() + grp * k * ohw, ohw, dst.a(), dOff,
-                        dst.ld(), false, threads);
+            if (pointwise(g)) {
+                Gemm.sgemmDirect(weights[grp], col, rowStart, grp * k, cols, dst.a(), dOff, dst.ld(), threads);
+            } else if (count == 1) {
+                Gemm.sgemm(weights[grp], false, cols, col, grp * k * ohw, ohw, dst.a(), dOff, dst.ld(), false,
+                        threads);
             } else {
                 Gemm.sgemm(weights[grp], panels.rows(grp * k), cols, dst.a(), dOff, dst.ld(), false, threads);
             }
@@ -361,6 +386,67 @@ public final class Conv2dKernels {
             }
             if (epilogue != null) {
                 epilogue.apply(y, b0 + i, g);
+            }
+        }
+    }
+
+    /**
+     * A stride-1 convolution of one image with B read in place ({@link Gemm#sgemmDirect}): over the zero-padded image
+     * (rows {@code wp} wide), row (ch, u, v) of the column matrix is the window starting at
+     * {@code ch·hp·wp + u·dh·wp + v·dw}, output pixel (i, j) its column {@code i·wp + j}. The GEMM thus computes every
+     * output row {@code wp} wide; the {@code wp - ow} extra columns per row are dropped when the result is copied out.
+     */
+    private static void forwardDirect(float[] x, Gemm.PackedA[] weights, float[] y, int b, ConvGeometry g,
+                                      Scratch scratch, int threads) {
+        int ow = g.outW();
+        int ohw = g.outH() * ow;
+        int hp = g.h() + 2 * g.padH();
+        int wp = g.w() + 2 * g.padW();
+        int xOff = b * g.c() * g.h() * g.w();
+        float[] src = x;
+        int origin = xOff;
+        if (g.padH() > 0 || g.padW() > 0) {
+            src = scratch.columns(g.c() * hp * wp);
+            padImage(x, xOff, g, src);
+            origin = 0;
+        }
+        int k = g.groupC() * g.kh() * g.kw();
+        int[] rowStart = new int[g.c() * g.kh() * g.kw()];
+        for (int ch = 0, r = 0; ch < g.c(); ch++) {
+            for (int u = 0; u < g.kh(); u++) {
+                for (int v = 0; v < g.kw(); v++, r++) {
+                    rowStart[r] = origin + ch * hp * wp + u * g.dilH() * wp + v * g.dilW();
+                }
+            }
+        }
+        int n = (g.outH() - 1) * wp + ow;
+        int og = g.groupOutC();
+        int yOff = b * g.outC() * ohw;
+        // Rows as wide as the output go straight into y; wider ones through the stage buffer.
+        boolean inPlace = wp == ow;
+        float[] dst = inPlace ? y : scratch.stage(g.outC() * n);
+        int dstOff = inPlace ? yOff : 0;
+        for (int grp = 0; grp < g.groups(); grp++) {
+            Gemm.sgemmDirect(weights[grp], src, rowStart, grp * k, n, dst, dstOff + grp * og * n, n, threads);
+        }
+        if (!inPlace) {
+            for (int o = 0; o < g.outC(); o++) {
+                for (int i = 0; i < g.outH(); i++) {
+                    System.arraycopy(dst, o * n + i * wp, y, yOff + o * ohw + i * ow, ow);
+                }
+            }
+        }
+    }
+
+    /** Copies image b's planes into {@code xp} with a zero border of padH rows and padW columns. */
+    private static void padImage(float[] x, int xOff, ConvGeometry g, float[] xp) {
+        int hp = g.h() + 2 * g.padH();
+        int wp = g.w() + 2 * g.padW();
+        Arrays.fill(xp, 0, g.c() * hp * wp, 0f);
+        for (int ch = 0; ch < g.c(); ch++) {
+            for (int i = 0; i < g.h(); i++) {
+                System.arraycopy(x, xOff + (ch * g.h() + i) * g.w(), xp, (ch * hp + i + g.padH()) * wp + g.padW(),
+                        g.w());
             }
         }
     }
@@ -408,6 +494,54 @@ public final class Conv2dKernels {
             } else {
                 Gemm.sgemm(false, og, cols, grad.a(), aOff, grad.ld(), panels.columns(grp * k, k), k, gw, grp * og * k,
                         k, accumulate, threads);
+            }
+        }
+    }
+
+    /** The column matrix of one image, {@code col[c*kh*kw, ohw]}, written out: for strided convolutions. */
+    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int threads) {
+        if (threads > 1) {
+            Parallel.forRange(g.c(), 1, (c0, c1) -> im2col(x, xOff, g, col, c0, c1));
+        } else {
+            im2col(x, xOff, g, col, 0, g.c());
+        }
+    }
+
+    /**
+     * Writes rows {@code (ch, u, v)} for channels [c0, c1): {@code col[(ch*kh+u)*kw+v][i*ow+j] =
+     * x[ch, i*sh-ph+u*dh, j*sw-pw+v*dw]}, zero where that falls in the padding.
+     */
+    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int c0, int c1) {
+        int oh = g.outH();
+        int ow = g.outW();
+        for (int ch = c0; ch < c1; ch++) {
+            for (int u = 0; u < g.kh(); u++) {
+                for (int v = 0; v < g.kw(); v++) {
+                    int row = ((ch * g.kh() + u) * g.kw() + v) * oh * ow;
+                    int shift = v * g.dilW() - g.padW();
+                    int jLo = validFrom(shift, g.strideW(), ow);
+                    int jHi = Math.max(jLo, validTo(shift, g.strideW(), g.w(), ow));
+                    for (int i = 0; i < oh; i++) {
+                        int d = row + i * ow;
+                        int ih = i * g.strideH() - g.padH() + u * g.dilH();
+                        if (ih < 0 || ih >= g.h()) {
+                            Arrays.fill(col, d, d + ow, 0f);
+                            continue;
+                        }
+                        int s = xOff + (ch * g.h() + ih) * g.w() + shift;
+                        Arrays.fill(col, d, d + jLo, 0f);
+                        if (g.strideW() == 1) {
+                            if (jHi > jLo) {
+                                System.arraycopy(x, s + jLo, col, d + jLo, jHi - jLo);
+                            }
+                        } else {
+                            for (int j = jLo; j < jHi; j++) {
+                                col[d + j] = x[s + j * g.strideW()];
+                            }
+                        }
+                        Arrays.fill(col, d + jHi, d + ow, 0f);
+                    }
+                }
             }
         }
     }

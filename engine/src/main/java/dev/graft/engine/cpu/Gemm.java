@@ -170,6 +170,89 @@ public final class Gemm {
     }
 
     /**
+     * {@code C[m x n] = A·B} with A packed by {@link #pack} and B read where it lies, never packed: row p of B is the
+     * n floats from {@code b[rowStart[rBase + p]]}. A convolution whose column matrix is a set of shifted windows
+     * over one padded image passes those windows' starts. The last, partial NR columns are copied into a padded
+     * panel, so no row is read past its n columns.
+     */
+    public static void sgemmDirect(PackedA a, float[] b, int[] rowStart, int rBase, int n, float[] c, int cOff,
+                                   int ldc, int threads) {
+        if (n < 0 || rBase < 0 || rBase + a.k > rowStart.length) {
+            throw new IllegalArgumentException("sgemm direct: " + a.k + " row starts from " + rBase + " of "
+                    + rowStart.length + ", n=" + n);
+        }
+        for (int p = 0; p < a.k; p++) {
+            int start = rowStart[rBase + p];
+            if (start < 0 || (long) start + n > b.length) {
+                throw new IllegalArgumentException("sgemm direct: row " + p + " of B (" + n + " floats from "
+                        + start + ") does not fit in an array of length " + b.length);
+            }
+        }
+        requireMatrix("sgemm direct", "C", a.m, n, c.length, cOff, ldc);
+        int m = a.m;
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (threads <= 1 || (long) m * n * a.k < PARALLEL_MIN_WORK) {
+            directSerial(a, b, rowStart, rBase, 0, m, 0, n, c, cOff, ldc);
+            return;
+        }
+        // B is shared in place, so slicing columns duplicates nothing and keeps each thread's A reads the same.
+        int panels = (n + NR - 1) / NR;
+        int slices = Math.min(threads, panels);
+        int perSlice = (panels + slices - 1) / slices;
+        Parallel.forEach(slices, 1, sl -> {
+            int j0 = Math.min(n, sl * perSlice * NR);
+            int j1 = Math.min(n, (sl + 1) * perSlice * NR);
+            if (j0 < j1) {
+                directSerial(a, b, rowStart, rBase, 0, m, j0, j1, c, cOff, ldc);
+            }
+        });
+    }
+
+    /**
+     * Rows [i0, i1) x columns [j0, j1) of a direct product on the calling thread. Per depth block and MC block of A
+     * rows (L2-resident), each NR-column window of B stays in L1 while the block's row panels stream past it.
+     */
+    private static void directSerial(PackedA a, float[] b, int[] rowStart, int rBase, int i0, int i1, int j0, int j1,
+                                     float[] c, int cOff, int ldc) {
+        float[] tile = new float[MR * NR];
+        float[] edge = null;
+        for (int pc = 0; pc < a.k; pc += KC) {
+            int kc = Math.min(KC, a.k - pc);
+            boolean add = pc > 0;
+            for (int ic = i0; ic < i1; ic += MC) {
+                int iEnd = Math.min(i1, ic + MC);
+                for (int jt = j0; jt < j1; jt += NR) {
+                    int cols = Math.min(NR, j1 - jt);
+                    boolean partial = cols < NR;
+                    if (partial) {
+                        edge = edge != null ? edge : new float[KC * NR];
+                        for (int p = 0; p < kc; p++) {
+                            System.arraycopy(b, rowStart[rBase + pc + p] + jt, edge, p * NR, cols);
+                            Arrays.fill(edge, p * NR + cols, (p + 1) * NR, 0f);
+                        }
+                    }
+                    for (int i = ic; i < iEnd; i += MR) {
+                        int rows = Math.min(MR, iEnd - i);
+                        int aIdx = pc * a.mPadded + i * kc;
+                        int cIdx = cOff + i * ldc + jt;
+                        if (partial) {
+                            microKernel(kc, a.data, aIdx, edge, 0, tile, 0, NR, false);
+                            storeTile(tile, rows, cols, c, cIdx, ldc, add);
+                        } else if (rows == MR) {
+                            microKernelDirect(kc, a.data, aIdx, b, rowStart, rBase + pc, jt, c, cIdx, ldc, add);
+                        } else {
+                            microKernelDirect(kc, a.data, aIdx, b, rowStart, rBase + pc, jt, tile, 0, NR, false);
+                            storeTile(tile, rows, cols, c, cIdx, ldc, add);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A B operand that writes its own packed blocks: rows [pc, pc+kc) x columns [jc, jc+nc) of op(B) as NR-column
      * micro-panels, panel q at {@code dst[q*NR*kc]} holding for each p the NR values op(B)[pc+p][jc+q*NR+j]
      * contiguously, zero past column n. A convolution implements it to pack straight from the image, without first
@@ -462,25 +545,30 @@ public final class Gemm {
                     microKernel(kc, packA, aIdx, packB, bIdx, c, cIdx, ldc, add);
                 } else {
                     microKernel(kc, packA, aIdx, packB, bIdx, tile, 0, NR, false);
-                    for (int r = 0; r < rows; r++) {
-                        int dst = cIdx + r * ldc;
-                        int src = r * NR;
-                        if (add) {
-                            for (int j = 0; j < cols; j++) {
-                                c[dst + j] += tile[src + j];
-                            }
-                        } else {
-                            System.arraycopy(tile, src, c, dst, cols);
-                        }
-                    }
+                    storeTile(tile, rows, cols, c, cIdx, ldc, add);
                 }
             }
         }
     }
 
+    /** Writes (or adds) the rows x cols corner of a tile computed into {@code tile} to C. */
+    private static void storeTile(float[] tile, int rows, int cols, float[] c, int cIdx, int ldc, boolean add) {
+        for (int r = 0; r < rows; r++) {
+            int dst = cIdx + r * ldc;
+            int src = r * NR;
+            if (add) {
+                for (int j = 0; j < cols; j++) {
+                    c[dst + j] += tile[src + j];
+                }
+            } else {
+                System.arraycopy(tile, src, c, dst, cols);
+            }
+        }
+    }
+
     /**
-     * One MR x NR tile: {@code C[tile] (+)= Apanel · Bpanel} over depth kc. The 16 accumulators are locals so the
-     * JIT keeps them in vector registers for the whole k loop.
+     * One MR x NR tile: {@code C[tile] (+)= Apanel · Bpanel} over depth kc with a packed B panel. The 16 accumulators
+     * are locals so the JIT keeps them in vector registers for the whole k loop.
      */
     private static void microKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
                                     float[] c, int cIdx, int ldc, boolean add) {
@@ -494,6 +582,87 @@ public final class Gemm {
         FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
         for (int p = 0; p < kc; p++) {
             int bi = bIdx + p * NR;
+            int ai = aIdx + p * MR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + V);
+            FloatVector av = FloatVector.broadcast(SPECIES, pa[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(SPECIES, pa[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        // Written out rather than in a helper: a call the JIT declines to inline would box all 16 vectors.
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, cIdx));
+            c01 = c01.add(FloatVector.fromArray(SPECIES, c, cIdx + V));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, cIdx + ldc));
+            c11 = c11.add(FloatVector.fromArray(SPECIES, c, cIdx + ldc + V));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, cIdx + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(SPECIES, c, cIdx + 2 * ldc + V));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, c, cIdx + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(SPECIES, c, cIdx + 3 * ldc + V));
+            c40 = c40.add(FloatVector.fromArray(SPECIES, c, cIdx + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(SPECIES, c, cIdx + 4 * ldc + V));
+            c50 = c50.add(FloatVector.fromArray(SPECIES, c, cIdx + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(SPECIES, c, cIdx + 5 * ldc + V));
+            c60 = c60.add(FloatVector.fromArray(SPECIES, c, cIdx + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(SPECIES, c, cIdx + 6 * ldc + V));
+            c70 = c70.add(FloatVector.fromArray(SPECIES, c, cIdx + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(SPECIES, c, cIdx + 7 * ldc + V));
+        }
+        c00.intoArray(c, cIdx);
+        c01.intoArray(c, cIdx + V);
+        c10.intoArray(c, cIdx + ldc);
+        c11.intoArray(c, cIdx + ldc + V);
+        c20.intoArray(c, cIdx + 2 * ldc);
+        c21.intoArray(c, cIdx + 2 * ldc + V);
+        c30.intoArray(c, cIdx + 3 * ldc);
+        c31.intoArray(c, cIdx + 3 * ldc + V);
+        c40.intoArray(c, cIdx + 4 * ldc);
+        c41.intoArray(c, cIdx + 4 * ldc + V);
+        c50.intoArray(c, cIdx + 5 * ldc);
+        c51.intoArray(c, cIdx + 5 * ldc + V);
+        c60.intoArray(c, cIdx + 6 * ldc);
+        c61.intoArray(c, cIdx + 6 * ldc + V);
+        c70.intoArray(c, cIdx + 7 * ldc);
+        c71.intoArray(c, cIdx + 7 * ldc + V);
+    }
+
+    /**
+     * {@link #microKernel} with B's row p read where it lies, from {@code pb[rowStart[rBase + p] + col]}
+     * ({@link #sgemmDirect}). A separate copy because the packed kernel must not pay this row-start load.
+     */
+    private static void microKernelDirect(int kc, float[] pa, int aIdx, float[] pb, int[] rowStart, int rBase, int col,
+                                    float[] c, int cIdx, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++) {
+            int bi = rowStart[rBase + p] + col;
             int ai = aIdx + p * MR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bi + V);

@@ -124,6 +124,49 @@ class GemmTest {
     }
 
     /**
+     * B read in place from arbitrary, even overlapping, row starts (as a convolution's shifted windows are), against a
+     * double-precision loop; sizes cross the micro-tile, the KC depth block and the parallel threshold.
+     */
+    @Property(tries = 60)
+    void directRowsMatchNaiveLoop(@ForAll @IntRange(min = 1, max = 40) int m,
+                                  @ForAll @IntRange(min = 1, max = 150) int n,
+                                  @ForAll @IntRange(min = 1, max = 300) int k,
+                                  @ForAll @IntRange(min = 0, max = 5) int rBase,
+                                  @ForAll @IntRange(min = 1, max = 3) int threads) {
+        SplittableRandom rnd = new SplittableRandom(1000L * m + 10L * n + k);
+        float[] a = randomFloats(rnd, m * k);
+        float[] b = randomFloats(rnd, n + 3 * k + 7);
+        int[] rowStart = new int[rBase + k];
+        for (int p = 0; p < rowStart.length; p++) {
+            rowStart[p] = rnd.nextInt(b.length - n + 1);
+        }
+        float[] c = new float[m * n];
+        Gemm.sgemmDirect(Gemm.pack(false, m, k, a, 0, k), b, rowStart, rBase, n, c, 0, n, threads);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double exact = 0;
+                double magnitude = 0;
+                for (int p = 0; p < k; p++) {
+                    double prod = (double) a[i * k + p] * b[rowStart[rBase + p] + j];
+                    exact += prod;
+                    magnitude += Math.abs(prod);
+                }
+                assertEquals(exact, c[i * n + j], (k + 2) * 0x1p-24 * magnitude + 1e-30,
+                        "direct m=" + m + " n=" + n + " k=" + k + " C[" + i + "][" + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void directRejectsRowsPastTheArray() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Gemm.sgemmDirect(
+                Gemm.pack(false, 2, 2, new float[4], 0, 2), new float[10], new int[] {0, 7}, 0, 4, new float[8], 0, 4,
+                1));
+        assertEquals("sgemm direct: row 1 of B (4 floats from 7) does not fit in an array of length 10",
+                e.getMessage());
+    }
+
+    /**
      * Runs sgemm on random data laid out with {@code pad} extra elements of offset and leading dimension, and checks
      * every element of C: the m x n block against a double-precision triple loop within the classic k·u error
      * bound, everything around it bit-for-bit unchanged.
