@@ -136,11 +136,48 @@ public final class Conv2dKernels {
     static float[] backwardInput(float[] gradOut, float[] w, ConvGeometry g, int threads) {
         requireLength("backwardInput", "gradOut", gradOut.length, g.outputShape());
         requireLength("backwardInput", "weight", w.length, g.weightShape());
+        if (asForward(g)) {
+            return forwardFused(gradOut, flipped(w, g), null, transposed(g), threads);
+        }
         float[] gx = new float[Shape.numel(g.inputShape())];
         Gemm.PackedA[] weights = packWeights(true, w, g);
         Plan.of(g, threads).run((b0, count, scratch, gemmThreads) ->
                 backwardInputChunk(gradOut, weights, gx, b0, count, g, scratch, gemmThreads));
         return gx;
+    }
+
+    /**
+     * Whether backwardInput can run as a forward convolution: with stride 1 and one group, dL/dx is the correlation
+     * of dL/dy, padded by {@code dil·(k-1) - pad}, with the kernel flipped and its channel axes swapped. The forward
+     * pass needs no col2im and reads its column matrix in place.
+     */
+    private static boolean asForward(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.groups() == 1 && g.padH() <= g.dilH() * (g.kh() - 1)
+                && g.padW() <= g.dilW() * (g.kw() - 1);
+    }
+
+    /** The geometry of that forward convolution: dL/dy [n, outC, oh, ow] in, dL/dx [n, c, h, w] out. */
+    private static ConvGeometry transposed(ConvGeometry g) {
+        return ConvGeometry.of(g.outputShape(), new int[] {g.c(), g.outC(), g.kh(), g.kw()}, new int[] {1, 1},
+                new int[] {g.dilH() * (g.kh() - 1) - g.padH(), g.dilW() * (g.kw() - 1) - g.padW()},
+                new int[] {g.dilH(), g.dilW()}, 1);
+    }
+
+    /** {@code wf[c][o][u][v] = w[o][c][kh-1-u][kw-1-v]}. */
+    private static float[] flipped(float[] w, ConvGeometry g) {
+        int kh = g.kh();
+        int kw = g.kw();
+        float[] wf = new float[w.length];
+        for (int o = 0; o < g.outC(); o++) {
+            for (int c = 0; c < g.c(); c++) {
+                int src = (o * g.c() + c) * kh * kw;
+                int dst = (c * g.outC() + o) * kh * kw;
+                for (int t = 0; t < kh * kw; t++) {
+                    wf[dst + kh * kw - 1 - t] = w[src + t];
+                }
+            }
+        }
+        return wf;
     }
 
     static float[] backwardWeight(float[] gradOut, float[] x, ConvGeometry g, int threads) {
