@@ -191,13 +191,21 @@ public final class Conv2dKernels {
                     backwardWeightChunk(gradOut, x, gw, b0, count, b0 > 0, g, scratch, gemmThreads));
             return gw;
         }
-        // Every image contributes to every weight, so each chunk of the batch sums into its own partial result
-        // and the partials are added at the end; chunk 0 writes straight into the returned array.
-        float[][] partial = new float[plan.chunks()][];
-        plan.run((b0, count, scratch, gemmThreads) -> {
+        // Every image contributes to every weight, so each thread sums its share of the chunks into its own partial
+        // result and the partials are added at the end; slice 0 writes straight into the returned array.
+        int chunks = plan.chunks();
+        int slices = Math.min(chunks, threads);
+        float[][] partial = new float[slices][];
+        Parallel.forEach(slices, 1, sl -> {
             float[] gw = new float[size];
-            backwardWeightChunk(gradOut, x, gw, b0, count, false, g, scratch, gemmThreads);
-            partial[b0 / plan.perChunk()] = gw;
+            int first = (int) ((long) chunks * sl / slices);
+            int last = (int) ((long) chunks * (sl + 1) / slices);
+            for (int c = first; c < last; c++) {
+                boolean accumulate = c > first;
+                plan.runChunk((b0, count, scratch, gemmThreads) ->
+                        backwardWeightChunk(gradOut, x, gw, b0, count, accumulate, g, scratch, gemmThreads), c, 1);
+            }
+            partial[sl] = gw;
         });
         float[] gw = partial[0];
         for (int c = 1; c < partial.length; c++) {
@@ -428,50 +436,62 @@ public final class Conv2dKernels {
     }
 
     /**
-     * A stride-1 convolution of one image with B read in place ({@link Gemm#sgemmDirect}): over the zero-padded image
-     * (rows {@code wp} wide), row (ch, u, v) of the column matrix is the window starting at
-     * {@code ch·hp·wp + u·dh·wp + v·dw}, output pixel (i, j) its column {@code i·wp + j}. The GEMM thus computes every
-     * output row {@code wp} wide; the {@code wp - ow} extra columns per row are dropped when the result is copied out.
+     * A stride-1 convolution of one image with its column matrix read in place ({@link Gemm#sgemmDirect} over
+     * {@link Windows}); the {@code wp - ow} extra columns of every output row are dropped when the result is copied
+     * out.
      */
     private static void forwardDirect(float[] x, Gemm.PackedA[] weights, float[] y, int b, ConvGeometry g,
                                       Scratch scratch, int threads) {
         int ow = g.outW();
         int ohw = g.outH() * ow;
-        int hp = g.h() + 2 * g.padH();
-        int wp = g.w() + 2 * g.padW();
-        int xOff = b * g.c() * g.h() * g.w();
-        float[] src = x;
-        int origin = xOff;
-        if (g.padH() > 0 || g.padW() > 0) {
-            src = scratch.columns(g.c() * hp * wp);
-            padImage(x, xOff, g, src);
-            origin = 0;
-        }
+        Windows win = Windows.of(x, b, g, scratch);
+        int n = win.n();
         int k = g.groupC() * g.kh() * g.kw();
-        int[] rowStart = new int[g.c() * g.kh() * g.kw()];
-        for (int ch = 0, r = 0; ch < g.c(); ch++) {
-            for (int u = 0; u < g.kh(); u++) {
-                for (int v = 0; v < g.kw(); v++, r++) {
-                    rowStart[r] = origin + ch * hp * wp + u * g.dilH() * wp + v * g.dilW();
-                }
-            }
-        }
-        int n = (g.outH() - 1) * wp + ow;
         int og = g.groupOutC();
         int yOff = b * g.outC() * ohw;
         // Rows as wide as the output go straight into y; wider ones through the stage buffer.
-        boolean inPlace = wp == ow;
+        boolean inPlace = win.wp() == ow;
         float[] dst = inPlace ? y : scratch.stage(g.outC() * n);
         int dstOff = inPlace ? yOff : 0;
         for (int grp = 0; grp < g.groups(); grp++) {
-            Gemm.sgemmDirect(weights[grp], src, rowStart, grp * k, n, dst, dstOff + grp * og * n, n, threads);
+            Gemm.sgemmDirect(weights[grp], win.src(), win.rowStart(), grp * k, n, dst, dstOff + grp * og * n, n,
+                    threads);
         }
         if (!inPlace) {
             for (int o = 0; o < g.outC(); o++) {
                 for (int i = 0; i < g.outH(); i++) {
-                    System.arraycopy(dst, o * n + i * wp, y, yOff + o * ohw + i * ow, ow);
+                    System.arraycopy(dst, o * n + i * win.wp(), y, yOff + o * ohw + i * ow, ow);
                 }
             }
+        }
+    }
+
+    /**
+     * The column matrix of one image as windows over its zero-padded copy (rows {@code wp} wide, or the image itself
+     * when unpadded): row (ch, u, v) is the {@code n} floats from {@code src[rowStart[r]]}, and output pixel (i, j) is
+     * column {@code i·wp + j}, so every output row is computed {@code wp} wide. Stride 1 only.
+     */
+    private record Windows(float[] src, int[] rowStart, int wp, int n) {
+        static Windows of(float[] x, int b, ConvGeometry g, Scratch scratch) {
+            int hp = g.h() + 2 * g.padH();
+            int wp = g.w() + 2 * g.padW();
+            int xOff = b * g.c() * g.h() * g.w();
+            float[] src = x;
+            int origin = xOff;
+            if (g.padH() > 0 || g.padW() > 0) {
+                src = scratch.columns(g.c() * hp * wp);
+                padImage(x, xOff, g, src);
+                origin = 0;
+            }
+            int[] rowStart = new int[g.c() * g.kh() * g.kw()];
+            for (int ch = 0, r = 0; ch < g.c(); ch++) {
+                for (int u = 0; u < g.kh(); u++) {
+                    for (int v = 0; v < g.kw(); v++, r++) {
+                        rowStart[r] = origin + ch * hp * wp + u * g.dilH() * wp + v * g.dilW();
+                    }
+                }
+            }
+            return new Windows(src, rowStart, wp, (g.outH() - 1) * wp + g.outW());
         }
     }
 
@@ -521,6 +541,10 @@ public final class Conv2dKernels {
         int og = g.groupOutC();
         int k = g.groupC() * g.kh() * g.kw();
         int cols = count * ohw;
+        if (count == 1 && g.strideH() == 1 && g.strideW() == 1 && !pointwise(g)) {
+            backwardWeightDirect(gy, x, gw, b0, accumulate, g, scratch, threads);
+            return;
+        }
         Matrix grad = outputPlanes(gy, b0, count, g, scratch);
         ImagePanels panels = new ImagePanels(x, g, b0, count);
         for (int grp = 0; grp < g.groups(); grp++) {
@@ -580,6 +604,32 @@ public final class Conv2dKernels {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@code gw += gy·colᵀ} for one stride-1 image with the column matrix as {@link Windows}: the gradient is laid out
+     * with rows as wide as the windows' (zeros in the extra columns, so they add nothing) and the windows are packed,
+     * transposed, straight from the padded image.
+     */
+    private static void backwardWeightDirect(float[] gy, float[] x, float[] gw, int b, boolean accumulate,
+                                             ConvGeometry g, Scratch scratch, int threads) {
+        int ow = g.outW();
+        int ohw = g.outH() * ow;
+        Windows win = Windows.of(x, b, g, scratch);
+        int n = win.n();
+        float[] grad = scratch.stage(g.outC() * n);
+        Arrays.fill(grad, 0, g.outC() * n, 0f);
+        for (int o = 0, src = b * g.outC() * ohw; o < g.outC(); o++) {
+            for (int i = 0; i < g.outH(); i++, src += ow) {
+                System.arraycopy(gy, src, grad, o * n + i * win.wp(), ow);
+            }
+        }
+        int og = g.groupOutC();
+        int k = g.groupC() * g.kh() * g.kw();
+        for (int grp = 0; grp < g.groups(); grp++) {
+            Gemm.sgemm(false, og, n, grad, grp * og * n, n, Gemm.transposedRows(win.src(), win.rowStart(), grp * k),
+                    k, gw, grp * og * k, k, accumulate, threads);
         }
     }
 

@@ -263,6 +263,30 @@ public final class Gemm {
         void pack(int pc, int kc, int jc, int nc, float[] dst);
     }
 
+    /**
+     * op(B) = Bᵀ where row j of the stored B is the floats from {@code b[rowStart[rBase + j]]}: each row read
+     * contiguously and spread over the panels' column j. The windows of {@link #sgemmDirect}, as depth.
+     */
+    public static BPanels transposedRows(float[] b, int[] rowStart, int rBase) {
+        return (pc, kc, jc, nc, dst) -> {
+            for (int j0 = 0; j0 < nc; j0 += NR) {
+                int cols = Math.min(NR, nc - j0);
+                int d = j0 * kc;
+                for (int j = 0; j < cols; j++) {
+                    int s = rowStart[rBase + jc + j0 + j] + pc;
+                    for (int p = 0; p < kc; p++) {
+                        dst[d + p * NR + j] = b[s + p];
+                    }
+                }
+                if (cols < NR) {
+                    for (int p = 0; p < kc; p++) {
+                        Arrays.fill(dst, d + p * NR + cols, d + (p + 1) * NR, 0f);
+                    }
+                }
+            }
+        };
+    }
+
     /** The packed-block form of a stored B, op(B) = B or its transpose. */
     private static BPanels bPanels(boolean transB, float[] b, int bOff, int ldb) {
         return (pc, kc, jc, nc, dst) -> packB(transB, b, bOff, ldb, pc, kc, jc, nc, dst);
