@@ -394,31 +394,19 @@ public final class Conv2dKernels {
             }
             return;
         }
+        // Stride > 1 here (pointwise convolutions are stride 1 and never chunked): one image through an explicit
+        // column matrix, or a chunk packed straight from its images.
         Matrix dst = count == 1 ? new Matrix(y, b0 * g.outC() * ohw, ohw)
                 : new Matrix(scratch.stage(g.outC() * cols), 0, cols);
-        int planeIn = g.c() * g.h() * g.w();
         float[] col = null;
-        int[] rowStart = null;
-        if (pointwise(g)) {
-            // The images side by side are the column matrix: gathered by whole planes and read in place.
-            col = scratch.columns(g.c() * cols);
-            rowStart = new int[g.c()];
-            for (int i = 0; i < count; i++) {
-                gatherPlanes(x, (b0 + i) * planeIn, g.c(), ohw, col, i * ohw, cols);
-            }
-            for (int ch = 0; ch < g.c(); ch++) {
-                rowStart[ch] = ch * cols;
-            }
-        } else if (count == 1) {
+        if (count == 1) {
             col = scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), ohw));
-            im2col(x, b0 * planeIn, g, col, threads);
+            im2col(x, b0 * g.c() * g.h() * g.w(), g, col, threads);
         }
-        ImagePanels panels = new ImagePanels(x, g, b0, count);
+        ImagePanels panels = count == 1 ? null : new ImagePanels(x, g, b0, count);
         for (int grp = 0; grp < g.groups(); grp++) {
             int dOff = dst.off() + grp * og * dst.ld();
-            if (pointwise(g)) {
-                Gemm.sgemmDirect(weights[grp], col, rowStart, grp * k, cols, dst.a(), dOff, dst.ld(), threads);
-            } else if (count == 1) {
+            if (count == 1) {
                 Gemm.sgemm(weights[grp], false, cols, col, grp * k * ohw, ohw, dst.a(), dOff, dst.ld(), false,
                         threads);
             } else {
@@ -516,7 +504,8 @@ public final class Conv2dKernels {
         int cols = count * ohw;
         int planeIn = g.c() * g.h() * g.w();
         Matrix grad = outputPlanes(gy, b0, count, g, scratch);
-        boolean direct = pointwise(g) && count == 1;
+        // Pointwise planes are never chunked, so the GEMM writes a pointwise gradient straight into gx.
+        boolean direct = pointwise(g);
         Matrix dst = direct ? new Matrix(gx, b0 * planeIn, ohw)
                 : new Matrix(scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), cols)), 0, cols);
         for (int grp = 0; grp < g.groups(); grp++) {
@@ -527,11 +516,7 @@ public final class Conv2dKernels {
             return;
         }
         for (int i = 0; i < count; i++) {
-            if (pointwise(g)) {
-                scatterPlanes(dst.a(), i * ohw, cols, g.c(), ohw, gx, (b0 + i) * planeIn);
-            } else {
-                col2im(dst.a(), i * ohw, cols, gx, (b0 + i) * planeIn, g, threads);
-            }
+            col2im(dst.a(), i * ohw, cols, gx, (b0 + i) * planeIn, g, threads);
         }
     }
 

@@ -94,14 +94,6 @@ public final class Gemm {
             this.k = k;
             this.mPadded = mPadded;
         }
-
-        public int rows() {
-            return m;
-        }
-
-        public int depth() {
-            return k;
-        }
     }
 
     /** A pre-packed op(A): every block is already in place, shared by all threads. */
