@@ -22,13 +22,16 @@ final class Autograd {
                 throw new IllegalArgumentException("backward: output of shape " + Shape.format(root.shapeRef())
                         + " is not a scalar; pass an explicit gradient of that shape");
             }
-            seed = Tensor.full(root.dtype(), 1, root.shapeRef());
+            seed = Tensor.full(root.backend(), root.dtype(), 1, root.shapeRef());
         } else if (!Arrays.equals(seed.shapeRef(), root.shapeRef())) {
             throw new IllegalArgumentException("backward: gradient shape " + Shape.format(seed.shapeRef())
                     + " differs from output shape " + Shape.format(root.shapeRef()));
         } else if (seed.dtype() != root.dtype()) {
             throw new IllegalArgumentException("backward: gradient dtype " + seed.dtype() + " differs from output dtype "
                     + root.dtype());
+        } else if (seed.backend() != root.backend()) {
+            throw new IllegalArgumentException("backward: gradient lives on backend " + seed.backend().name()
+                    + ", the output on " + root.backend().name());
         }
         if (root.gradFn == null) {
             root.accumulateGrad(seed);
@@ -58,6 +61,10 @@ final class Autograd {
                     throw new IllegalStateException("backward: " + node.name() + " produced a gradient of shape "
                             + (g == null ? "null" : Shape.format(g.shapeRef())) + " for input " + i + " of shape "
                             + Shape.format(in.shapeRef()));
+                }
+                if (g.backend() != in.backend()) {
+                    throw new IllegalStateException("backward: " + node.name() + " produced a gradient on backend "
+                            + g.backend().name() + " for input " + i + " on backend " + in.backend().name());
                 }
                 if (in.gradFn == null) {
                     in.accumulateGrad(g);

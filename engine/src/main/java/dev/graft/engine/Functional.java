@@ -215,7 +215,8 @@ public final class Functional {
         for (int i = 0; i < keep.length; i++) {
             keep[i] = generator.nextDouble() >= p ? scale : 0f;
         }
-        return x.mul(Tensor.of(keep, x.shapeRef()).to(x.dtype()));
+        // Drawn on the host from the caller's generator (reproducible on every backend), then uploaded.
+        return x.mul(Tensor.of(x.backend().upload(keep), x.shapeRef()).to(x.dtype()));
     }
 
     // ---------------------------------------------------------------- softmax and losses
@@ -245,7 +246,7 @@ public final class Functional {
         return switch (reduction) {
             case NONE -> perSample;
             case SUM -> perSample.sum();
-            case MEAN -> perSample.sum().div(picked.sum().item());
+            case MEAN -> perSample.sum().div(picked.sum());
         };
     }
 
@@ -258,26 +259,28 @@ public final class Functional {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException("cross_entropy: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
-        Tensor picked = classMask("cross_entropy", logits, target, weight);
-        Tensor logProbs = logSoftmax(logits, 1);
-        Tensor nll = nll(logProbs, picked, reduction);
-        if (labelSmoothing == 0) {
-            return nll;
+        checkClassScores("cross_entropy", logits, target, weight);
+        Tensor scores = dense(logits);
+        Tensor w = weight == null ? null : dense(weight.detach());
+        Tensor[] r;
+        try {
+            r = scores.backend().softmaxCrossEntropy(scores, target, w, labelSmoothing);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cross_entropy: target " + e.getMessage(), e);
         }
-        int classes = logits.size(1);
-        Tensor weighted = weight == null ? logProbs : logProbs.mul(weight.detach().reshape(1, classes));
-        Tensor smooth = weighted.sum(1, false).neg();
-        Tensor smoothReduced = switch (reduction) {
-            case NONE -> smooth;
-            case SUM -> smooth.sum();
-            case MEAN -> smooth.sum().div(picked.sum().item());
+        Tensor probs = r[1];
+        Tensor perSample = recordKernelOp("cross_entropy", r[0], g -> new Tensor[] {
+            g.backend().softmaxCrossEntropyBackward(g, probs, target, w, labelSmoothing)}, logits);
+        return switch (reduction) {
+            case NONE -> perSample;
+            case SUM -> perSample.sum();
+            case MEAN -> perSample.sum().div(r[2].sum());
         };
-        return nll.mul(1 - labelSmoothing).add(smoothReduced.mul(labelSmoothing / classes));
     }
 
     /**
      * Multi-class focal loss (Lin et al. 2017) on logits [N,C] and I64 targets [N]: per sample
-     * -w[t] * (1 - p_t)^gamma * log p_t with p_t = softmax(logits)[t]; gamma = 0 equals crossEntropy exactly
+     * -w[t] * (1 - p_t)^gamma * log p_t with p_t = softmax(logits)[t]; gamma = 0 equals crossEntropy (up to rounding)
      * (same weight handling and the same MEAN denominator, the sum of the target weights). weight may be null.
      */
     public static Tensor focalLoss(Tensor logits, Tensor target, Tensor weight, double gamma, Reduction reduction) {
@@ -300,6 +303,21 @@ public final class Functional {
 
     /** [N, C] constant: the target's class weight (1 without weights) at each sample's target, 0 elsewhere. */
     private static Tensor classMask(String op, Tensor scores, Tensor target, Tensor weight) {
+        checkClassScores(op, scores, target, weight);
+        Tensor mask;
+        try {
+            mask = scores.backend().oneHot(target.unsqueeze(1), 1, scores.size(1), scores.dtype());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": target " + e.getMessage(), e);
+        }
+        return weight == null ? mask : mask.mul(weight.detach().reshape(1, scores.size(1)));
+    }
+
+    /**
+     * Checks scores [N, C], I64 target [N] and weight [C] (or null) of one backend. Target classes are checked
+     * by the backend's one-hot, which sees the values without a round trip to the host.
+     */
+    private static void checkClassScores(String op, Tensor scores, Tensor target, Tensor weight) {
         Ops.requireFloating(op, scores);
         if (scores.dim() != 2) {
             throw new IllegalArgumentException(op + ": input must be 2-D [N, C], got " + Shape.format(scores.shapeRef()));
@@ -310,20 +328,17 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": target must be I64 of shape [" + n + "], got " + target.dtype()
                     + " " + Shape.format(target.shapeRef()));
         }
-        for (long t : target.toLongArray()) {
-            if (t < 0 || t >= c) {
-                throw new IllegalArgumentException(op + ": target class " + t + " out of range [0, " + c + ")");
-            }
+        if (target.backend() != scores.backend()) {
+            throw new IllegalArgumentException(op + ": target lives on backend " + target.backend().name()
+                    + ", scores on " + scores.backend().name());
         }
-        Tensor mask = scores.backend().oneHot(target.unsqueeze(1), 1, c, scores.dtype());
         if (weight == null) {
-            return mask;
+            return;
         }
         Ops.requireSameDtype(op, scores, weight);
         if (weight.dim() != 1 || weight.size(0) != c) {
             throw new IllegalArgumentException(op + ": weight of shape " + Shape.format(weight.shapeRef())
                     + " does not match " + c + " classes");
         }
-        return mask.mul(weight.detach().reshape(1, c));
     }
 }

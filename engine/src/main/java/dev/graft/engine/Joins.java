@@ -82,7 +82,7 @@ final class Joins {
             }
             shape[rank - 1 - i / 2] += padding[i];
         }
-        Tensor out = Tensor.full(x.dtype(), value, shape);
+        Tensor out = Tensor.full(x.backend(), x.dtype(), value, shape);
         Tensor inner = out;
         for (int i = 0; i < padding.length / 2; i++) {
             int d = rank - 1 - i;

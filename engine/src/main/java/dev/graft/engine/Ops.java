@@ -40,9 +40,9 @@ final class Ops {
             case LOG -> g.div(x);
             case SQRT -> g.div(y).mul(0.5);
             case ABS -> g.mul(mask(UnaryOp.SIGN, x, 0, 0));
-            case SIGN, GREATER, BETWEEN -> Tensor.zeros(x.dtype(), x.shapeRef());
+            case SIGN, GREATER, BETWEEN -> Tensor.zerosLike(x);
             case RELU -> g.mul(mask(UnaryOp.GREATER, y, 0, 0));
-            case POW -> a == 0 ? Tensor.zeros(x.dtype(), x.shapeRef()) : g.mul(x.pow(a - 1)).mul(a);
+            case POW -> a == 0 ? Tensor.zerosLike(x) : g.mul(x.pow(a - 1)).mul(a);
             case CLAMP -> g.mul(mask(UnaryOp.BETWEEN, x, a, b));
             case AFFINE -> g.mul(a);
         };
@@ -92,13 +92,17 @@ final class Ops {
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         requireSameDtype("where", a, b);
         requireFloating("where", a);
+        if (cond.backend() != a.backend()) {
+            throw new IllegalArgumentException("where: condition lives on backend " + cond.backend().name()
+                    + ", values on " + a.backend().name());
+        }
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shapeRef(), a.shapeRef()), b.shapeRef());
         Tensor c = broadcastView(cond, shape);
         Tensor out = a.backend().where(c, broadcastView(a, shape), broadcastView(b, shape));
         int[] sa = a.shapeRef();
         int[] sb = b.shapeRef();
         return Node.record("where", out, g -> {
-            Tensor zero = Tensor.zeros(g.dtype(), 1);
+            Tensor zero = Tensor.zeros(g.backend(), g.dtype(), 1);
             return new Tensor[] {
                 a.requiresGrad() ? sumToShape(g.backend().where(c, g, broadcastView(zero, shape)), sa) : null,
                 b.requiresGrad() ? sumToShape(g.backend().where(c, broadcastView(zero, shape), g), sb) : null};
@@ -252,7 +256,7 @@ final class Ops {
     }
 
     static Tensor convert(Tensor x, DType target) {
-        Tensor out = Tensor.zeros(target, x.shapeRef());
+        Tensor out = Tensor.zeros(x.backend(), target, x.shapeRef());
         x.backend().copy(x, out);
         if (!target.isFloatingPoint()) {
             return out;

@@ -1,7 +1,5 @@
 package dev.graft.engine;
 
-import dev.graft.engine.cpu.CpuBackend;
-
 import java.util.Arrays;
 
 /**
@@ -10,7 +8,7 @@ import java.util.Arrays;
  * is on (see {@link NoGrad}). Semantics follow PyTorch: NCHW layout, NumPy broadcasting, negative dims.
  */
 public final class Tensor {
-    private final Storage storage;
+    private Storage storage;
     private final int[] shape;
     private final int[] strides;
     private final int offset;
@@ -67,16 +65,22 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- creation
 
-    public static Backend defaultBackend() {
-        return CpuBackend.INSTANCE;
-    }
-
     public static Tensor zeros(int... shape) {
         return zeros(DType.F32, shape);
     }
 
+    /** Zeros on the CPU backend, where every factory without a backend argument creates its tensors. */
     public static Tensor zeros(DType dtype, int... shape) {
-        return of(defaultBackend().allocate(dtype, Shape.numel(shape)), shape);
+        return zeros(Backends.cpu(), dtype, shape);
+    }
+
+    public static Tensor zeros(Backend backend, DType dtype, int... shape) {
+        return of(backend.allocate(dtype, Shape.numel(shape)), shape);
+    }
+
+    /** Zeros of {@code t}'s shape and dtype on {@code t}'s backend. */
+    public static Tensor zerosLike(Tensor t) {
+        return zeros(t.backend(), t.dtype(), t.shape);
     }
 
     public static Tensor ones(int... shape) {
@@ -88,7 +92,11 @@ public final class Tensor {
     }
 
     public static Tensor full(DType dtype, double value, int... shape) {
-        Tensor t = zeros(dtype, shape);
+        return full(Backends.cpu(), dtype, value, shape);
+    }
+
+    public static Tensor full(Backend backend, DType dtype, double value, int... shape) {
+        Tensor t = zeros(backend, dtype, shape);
         if (value != 0) {
             t.backend().fill(t, value);
         }
@@ -138,19 +146,19 @@ public final class Tensor {
     /** An F32 tensor over a copy of {@code data}. */
     public static Tensor of(float[] data, int... shape) {
         checkLength(data.length, shape);
-        return of(defaultBackend().wrap(data.clone()), shape);
+        return of(Backends.cpu().upload(data.clone()), shape);
     }
 
     /** An F64 tensor over a copy of {@code data}. */
     public static Tensor of(double[] data, int... shape) {
         checkLength(data.length, shape);
-        return of(defaultBackend().wrap(data.clone()), shape);
+        return of(Backends.cpu().upload(data.clone()), shape);
     }
 
     /** An I64 tensor over a copy of {@code data}. */
     public static Tensor ofLongs(long[] data, int... shape) {
         checkLength(data.length, shape);
-        return of(defaultBackend().wrap(data.clone()), shape);
+        return of(Backends.cpu().upload(data.clone()), shape);
     }
 
     private static void checkLength(int length, int[] shape) {
@@ -215,15 +223,15 @@ public final class Tensor {
 
     /** The elements in row-major order as doubles (a copy). */
     public double[] toDoubleArray() {
-        return backend().readDoubles(this);
+        return backend().downloadDoubles(this);
     }
 
     public float[] toFloatArray() {
-        return backend().readFloats(this);
+        return backend().downloadFloats(this);
     }
 
     public long[] toLongArray() {
-        return backend().readLongs(this);
+        return backend().downloadLongs(this);
     }
 
     /** The single element of a one-element tensor. */
@@ -312,7 +320,7 @@ public final class Tensor {
     }
 
     Tensor contiguousCopy() {
-        Tensor out = zeros(dtype(), shape);
+        Tensor out = zerosLike(this);
         backend().copy(this, out);
         return out;
     }
@@ -322,13 +330,65 @@ public final class Tensor {
         return target == dtype() ? this : Ops.convert(this, target);
     }
 
-    /** Overwrites this tensor's elements with {@code src} (same shape); records no history. */
+    /**
+     * This tensor on {@code target}: itself when it already lives there, otherwise a contiguous copy made by
+     * downloading from this backend and uploading to {@code target} (differentiable: the gradient moves back).
+     */
+    public Tensor to(Backend target) {
+        Backend source = backend();
+        if (target == source) {
+            return this;
+        }
+        Tensor out = of(transfer(this, target), shape);
+        return Node.record("to", out, g -> new Tensor[] {g.to(source)}, this);
+    }
+
+    /**
+     * Moves this leaf's elements to {@code target} in place, as {@code Module.to} does with parameters and
+     * buffers: the tensor object, and everything holding it (modules, optimizers), stays the same; an
+     * accumulated gradient moves too; views taken earlier keep the old storage. Only a leaf covering its whole
+     * storage contiguously can move.
+     */
+    public Tensor moveTo(Backend target) {
+        if (target == backend()) {
+            return this;
+        }
+        if (gradFn != null) {
+            throw new IllegalArgumentException("moveTo: only leaf tensors move in place; this one comes from "
+                    + gradFn.name());
+        }
+        if (offset != 0 || !isContiguous() || storage.size() != numel()) {
+            throw new IllegalArgumentException("moveTo: tensor " + Shape.format(shape) + " is a view (strides "
+                    + Shape.format(strides) + ", offset " + offset + " of a storage of " + storage.size()
+                    + "); only a tensor covering its whole storage moves in place, use to(backend) for a copy");
+        }
+        storage = transfer(this, target);
+        if (grad != null) {
+            grad = grad.to(target).detach();
+        }
+        return this;
+    }
+
+    /** A new storage on {@code target} holding {@code t}'s elements in row-major order: download, then upload. */
+    private static Storage transfer(Tensor t, Backend target) {
+        Backend source = t.backend();
+        return switch (t.dtype()) {
+            case F32 -> target.upload(source.downloadFloats(t));
+            case F64 -> target.upload(source.downloadDoubles(t));
+            case I64 -> target.upload(source.downloadLongs(t));
+        };
+    }
+
+    /**
+     * Overwrites this tensor's elements with {@code src} (same shape), converting dtypes; records no history.
+     * A source on another backend is transferred first (see {@link #to(Backend)}).
+     */
     public Tensor copyFrom(Tensor src) {
         if (!Arrays.equals(shape, src.shape)) {
             throw new IllegalArgumentException("copyFrom: source shape " + Shape.format(src.shape)
                     + " differs from destination shape " + Shape.format(shape));
         }
-        backend().copy(src, this);
+        backend().copy(src.backend() == backend() ? src : src.detach().to(backend()), this);
         return this;
     }
 

@@ -95,7 +95,7 @@ final class Views {
         Tensor out = t.asStrided(shape, strides, t.offset() + s * t.stridesRef()[d]);
         int[] old = t.shapeRef();
         return Node.record("slice", out, g -> {
-            Tensor full = Tensor.zeros(g.dtype(), old);
+            Tensor full = Tensor.zeros(g.backend(), g.dtype(), old);
             full.slice(d, s, e, step).copyFrom(g);
             return new Tensor[] {full};
         }, t);

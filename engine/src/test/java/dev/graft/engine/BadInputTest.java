@@ -120,7 +120,7 @@ class BadInputTest {
     /** Functional hands the kernels dense gradients; a caller of the backend that does not is told so, not misread. */
     @Test
     void backendBackwardRejectsAStridedIncomingGradient() {
-        Backend cpu = Tensor.defaultBackend();
+        Backend cpu = Backends.cpu();
         PoolGeometry g = PoolGeometry.of("avg_pool2d", new int[] {1, 2, 4, 4}, new int[] {2, 2}, new int[] {2, 2}, ZERO);
         Tensor transposed = Tensor.ones(1, 2, 2, 2).transpose(2, 3);
         Tensor shifted = Tensor.ones(3, 2, 2, 2).narrow(0, 1, 1);

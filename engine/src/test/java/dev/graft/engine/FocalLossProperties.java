@@ -27,8 +27,8 @@ class FocalLossProperties {
             for (int i = 0; i < n; i++) {
                 labels[i] = g.nextInt(classes);
             }
-            Tensor weight = weighted ? Tensor.rand(new Generator(seed + 2), classes).to(DType.F64).add(0.5) : null;
-            return new Inputs(leaf(seed, 2, 0, n, classes), Tensor.ofLongs(labels, n), weight);
+            Tensor weight = weighted ? TestBackend.on(Tensor.rand(new Generator(seed + 2), classes).to(DType.F64).add(0.5)) : null;
+            return new Inputs(leaf(seed, 2, 0, n, classes), TestBackend.on(Tensor.ofLongs(labels, n)), weight);
         }
     }
 
@@ -46,7 +46,7 @@ class FocalLossProperties {
     }
 
     @Property(tries = 30)
-    void gammaZeroIsCrossEntropyBitForBit(@ForAll @IntRange(min = 1, max = 6) int n,
+    void gammaZeroIsCrossEntropy(@ForAll @IntRange(min = 1, max = 6) int n,
                                           @ForAll @IntRange(min = 2, max = 6) int classes,
                                           @ForAll @IntRange(min = 0, max = 2) int reductionIndex,
                                           @ForAll boolean weighted, @ForAll boolean f64,
@@ -62,7 +62,14 @@ class FocalLossProperties {
         assertArrayEquals(ce.toDoubleArray(), focal.toDoubleArray());
         focal.sum().backward();
         ce.sum().backward();
-        assertArrayEquals(b.grad().toDoubleArray(), a.grad().toDoubleArray());
+        // Cross entropy's backward is the fused closed form, focal loss's the composed chain rule: equal up to
+        // rounding of the last bits.
+        double tolerance = f64 ? 1e-14 : 1e-6;
+        double[] expected = b.grad().toDoubleArray();
+        double[] actual = a.grad().toDoubleArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance * (1 + Math.abs(expected[i])), "gradient element " + i);
+        }
     }
 
     /** Gamma above 0 down-weights confident samples: each per-sample loss is at most cross entropy's. */

@@ -78,7 +78,7 @@ final class GradCheck {
         }
 
         private static Tensor weights(Generator g, int[] shape) {
-            return Tensor.randn(g, shape).to(DType.F64);
+            return TestBackend.on(Tensor.randn(g, shape).to(DType.F64));
         }
     }
 
@@ -172,9 +172,10 @@ final class GradCheck {
         }
     }
 
-    /** An F64 leaf requiring grad with values drawn from N(0, 1) scaled by {@code scale}, shifted by {@code shift}. */
+    /** An F64 leaf on the backend under test ({@link TestBackend}), requiring grad, with values drawn from N(0, 1) scaled by {@code scale}, shifted by {@code shift}. */
     static Tensor leaf(long seed, double scale, double shift, int... shape) {
-        return Tensor.randn(new Generator(seed), shape).to(DType.F64).mul(scale).add(shift).detach().requiresGrad(true);
+        return TestBackend.on(Tensor.randn(new Generator(seed), shape).to(DType.F64)).mul(scale).add(shift).detach()
+                .requiresGrad(true);
     }
 
     /** An F64 leaf whose values stay at least {@code gap} away from zero (for kinks at 0 and divisions). */
@@ -183,6 +184,6 @@ final class GradCheck {
         for (int i = 0; i < v.length; i++) {
             v[i] = v[i] >= 0 ? v[i] + gap : v[i] - gap;
         }
-        return Tensor.of(v, shape).requiresGrad(true);
+        return TestBackend.on(Tensor.of(v, shape)).requiresGrad(true);
     }
 }

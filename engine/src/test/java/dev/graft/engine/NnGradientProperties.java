@@ -88,8 +88,8 @@ class NnGradientProperties {
         Tensor x = leaf(seed, 2, 0.5, batch, c, h, w);
         Tensor weight = affine ? leaf(seed + 1, 0.5, 1, c) : null;
         Tensor bias = affine ? leaf(seed + 2, 1, 0, c) : null;
-        Tensor mean = Tensor.randn(new Generator(seed + 3), c).to(DType.F64);
-        Tensor var = Tensor.rand(new Generator(seed + 4), c).to(DType.F64).add(0.5);
+        Tensor mean = TestBackend.on(Tensor.randn(new Generator(seed + 3), c).to(DType.F64));
+        Tensor var = TestBackend.on(Tensor.rand(new Generator(seed + 4), c).to(DType.F64).add(0.5));
         if (affine) {
             assertGradients("batch_norm train", t -> Functional.batchNorm(t[0], null, null, t[1], t[2], true, 0.1, 1e-5),
                     x, weight, bias);
@@ -140,8 +140,8 @@ class NnGradientProperties {
         for (int i = 0; i < n; i++) {
             labels[i] = g.nextInt(classes);
         }
-        Tensor target = Tensor.ofLongs(labels, n);
-        Tensor weight = weighted ? Tensor.rand(new Generator(seed + 2), classes).to(DType.F64).add(0.5) : null;
+        Tensor target = TestBackend.on(Tensor.ofLongs(labels, n));
+        Tensor weight = weighted ? TestBackend.on(Tensor.rand(new Generator(seed + 2), classes).to(DType.F64).add(0.5)) : null;
         Reduction reduction = Reduction.values()[reductionIndex];
         double smoothing = smoothingTenths / 10.0;
         assertGradients("softmax", t -> Functional.softmax(t[0], 1), logits);
@@ -164,7 +164,7 @@ class NnGradientProperties {
         Tensor logits = leaf(7, 2, 0, n, classes);
         long[] labels = {3, 0, 3, 4};
         double[] w = {0.5, 1.25, 0.75, 2.0, 1.5};
-        Tensor weight = Tensor.of(w, classes);
+        Tensor weight = TestBackend.on(Tensor.of(w, classes));
         double[] z = logits.toDoubleArray();
         double picked = 0;
         double smooth = 0;
@@ -187,7 +187,7 @@ class NnGradientProperties {
             }
         }
         double expected = ((1 - smoothing) * picked + smoothing / classes * smooth) / weightSum;
-        Tensor target = Tensor.ofLongs(labels, n);
+        Tensor target = TestBackend.on(Tensor.ofLongs(labels, n));
         double actual = Functional.crossEntropy(logits, target, weight, smoothing, Reduction.MEAN).item();
         assertEquals(expected, actual, 1e-12 * Math.abs(expected));
         assertGradients("weighted smoothed cross_entropy mean",

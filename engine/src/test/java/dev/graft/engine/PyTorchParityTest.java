@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -57,7 +58,7 @@ class PyTorchParityTest {
         Map<String, Tensor> in = new LinkedHashMap<>();
         // The fixture holds a gradient exactly for the inputs PyTorch differentiates; the rest are constants.
         c.inputs().forEach((name, a) ->
-                in.put(name, a.toTensor().requiresGrad(c.expected().containsKey("grad." + name))));
+                in.put(name, TestBackend.on(a.toTensor()).requiresGrad(c.expected().containsKey("grad." + name))));
         Tensor gout = in.remove("gout");
         assertNotNull(gout, c.name() + ": fixture has no output weighting 'gout'");
         Tensor out = run(c, in);
@@ -115,6 +116,7 @@ class PyTorchParityTest {
 
     private static void assertMatches(Case c, Array ref, Tensor actual) {
         String what = c.name() + ": " + ref.name();
+        assertSame(TestBackend.BACKEND, actual.backend(), what + " left the backend under test");
         assertArrayEquals(ref.shape(), actual.shape(), what + " has the wrong shape");
         assertEquals(DType.F32, actual.dtype(), what + " has the wrong dtype");
         float[] want = ref.floats();

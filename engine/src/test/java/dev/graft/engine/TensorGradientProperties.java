@@ -80,7 +80,7 @@ class TensorGradientProperties {
     @Property(tries = 15)
     void whereSelectsGradients(@ForAll @IntRange(min = 1, max = 4) int d0, @ForAll @IntRange(min = 1, max = 4) int d1,
                                @ForAll @IntRange(min = 0, max = 999) int seed) {
-        Tensor cond = Tensor.rand(new Generator(seed), d0, d1).gt(Tensor.full(0.5, 1)).to(DType.F64);
+        Tensor cond = TestBackend.on(Tensor.rand(new Generator(seed), d0, d1).gt(Tensor.full(0.5, 1)).to(DType.F64));
         Tensor full = leaf(seed + 1, 1, 0, d0, d1);
         Tensor row = leaf(seed + 2, 1, 0, 1, d1);
         Tensor col = leaf(seed + 3, 1, 0, d0, 1);
@@ -130,7 +130,7 @@ class TensorGradientProperties {
     /** Steps that do not divide the remaining length, from the first element and from the second. */
     @Example
     void sliceWithStepsTwoAndThreeOnSizeFive() {
-        Tensor r = Tensor.arange(5);
+        Tensor r = TestBackend.on(Tensor.arange(5));
         assertArrayEquals(new double[] {0, 2, 4}, r.slice(0, 0, 5, 2).toDoubleArray());
         assertArrayEquals(new double[] {1, 3}, r.slice(0, 1, 5, 2).toDoubleArray());
         assertArrayEquals(new double[] {0, 3}, r.slice(0, 0, 5, 3).toDoubleArray());

@@ -10,6 +10,9 @@ import dev.graft.engine.Storage;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.UnaryOp;
 
+import java.util.Collections;
+import java.util.List;
+
 /**
  * The pure-Java backend. F32 tensors run the fast kernels (blocked SIMD GEMM, im2col convolution,
  * multi-threaded loops); F64 tensors run the plain reference kernels, which gradient checks and
@@ -34,29 +37,29 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Storage wrap(float[] data) {
+    public Storage upload(float[] data) {
         return CpuStorage.of(data);
     }
 
     @Override
-    public Storage wrap(double[] data) {
+    public Storage upload(double[] data) {
         return CpuStorage.of(data);
     }
 
     @Override
-    public Storage wrap(long[] data) {
+    public Storage upload(long[] data) {
         return CpuStorage.of(data);
     }
 
     @Override
-    public double[] readDoubles(Tensor t) {
+    public double[] downloadDoubles(Tensor t) {
         double[] out = new double[t.numel()];
         copy(t, Tensor.of(CpuStorage.of(out), t.shape()));
         return out;
     }
 
     @Override
-    public float[] readFloats(Tensor t) {
+    public float[] downloadFloats(Tensor t) {
         if (t.dtype() == DType.F32 && dense(t)) {
             return ((CpuStorage) t.storage()).f.clone();
         }
@@ -66,7 +69,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public long[] readLongs(Tensor t) {
+    public long[] downloadLongs(Tensor t) {
         long[] out = new long[t.numel()];
         copy(t, Tensor.of(CpuStorage.of(out), t.shape()));
         return out;
@@ -74,9 +77,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        if (!(src.storage() instanceof CpuStorage)) {
-            throw new IllegalArgumentException("copy: source tensor " + java.util.Arrays.toString(src.shape())
-                    + " lives on backend " + src.backend().name() + "; move it to the CPU first");
+        for (Tensor t : new Tensor[] {src, dst}) {
+            if (!(t.storage() instanceof CpuStorage)) {
+                throw new IllegalArgumentException("copy: " + (t == src ? "source" : "destination") + " tensor "
+                        + Shape.format(t.shape()) + " lives on backend " + t.backend().name()
+                        + "; transfer it with Tensor.to(backend) first");
+            }
         }
         ElementwiseKernels.copy(src, dst);
     }
@@ -125,7 +131,7 @@ public final class CpuBackend implements Backend {
         int[] shape = indices.shape();
         shape[dim] = size;
         CpuStorage out = CpuStorage.allocate(dtype, Shape.numel(shape));
-        ReduceKernels.oneHot(readLongs(indices), indices.shape(), dim, size, out);
+        ReduceKernels.oneHot(downloadLongs(indices), indices.shape(), dim, size, out);
         return Tensor.of(out, shape);
     }
 
@@ -267,7 +273,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, PoolGeometry g) {
         CpuStorage sg = gradientStorage("max_pool2d backward", gradOut);
-        long[] idx = readLongs(indices);
+        long[] idx = downloadLongs(indices);
         int[] argmax = new int[idx.length];
         for (int i = 0; i < idx.length; i++) {
             argmax[i] = (int) idx[i];
@@ -371,6 +377,43 @@ public final class CpuBackend implements Backend {
             gb == null ? null : Tensor.of(gb, c)};
     }
 
+    // ---------------------------------------------------------------- optimizers
+
+    /** Dense F32 parameters take the fused in-place kernel; anything else the composed default. */
+    @Override
+    public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> buffers, boolean[] firstStep,
+                        double lr, double weightDecay, double momentum, double dampening, boolean nesterov) {
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Tensor g = grads.get(i);
+            Tensor buf = buffers.get(i);
+            if (OptimizerKernels.fusable(p, g) && (buf == null || OptimizerKernels.fusable(buf))) {
+                OptimizerKernels.sgd(p, g, buf, firstStep[i], lr, weightDecay, momentum, dampening, nesterov);
+            } else {
+                Backend.super.sgdStep(List.of(p), List.of(g), Collections.singletonList(buf),
+                        new boolean[] {firstStep[i]}, lr, weightDecay, momentum, dampening, nesterov);
+            }
+        }
+    }
+
+    @Override
+    public void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> expAvgs, List<Tensor> expAvgSqs,
+                         long[] steps, double lr, double weightDecay, boolean decoupledDecay, double beta1,
+                         double beta2, double eps) {
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            Tensor g = grads.get(i);
+            Tensor m = expAvgs.get(i);
+            Tensor v = expAvgSqs.get(i);
+            if (OptimizerKernels.fusable(p, g, m, v)) {
+                OptimizerKernels.adam(p, g, m, v, steps[i], lr, weightDecay, decoupledDecay, beta1, beta2, eps);
+            } else {
+                Backend.super.adamStep(List.of(p), List.of(g), List.of(m), List.of(v), new long[] {steps[i]}, lr,
+                        weightDecay, decoupledDecay, beta1, beta2, eps);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** True when the tensor covers its whole storage contiguously from offset 0, so kernels can take the array. */
@@ -394,7 +437,11 @@ public final class CpuBackend implements Backend {
     }
 
     private static CpuStorage storageOf(Tensor t) {
-        return (CpuStorage) t.storage();
+        if (!(t.storage() instanceof CpuStorage s)) {
+            throw new IllegalArgumentException("cpu backend: tensor " + Shape.format(t.shape()) + " lives on backend "
+                    + t.backend().name() + "; transfer it with Tensor.to(backend) first");
+        }
+        return s;
     }
 
     /** Copies updated statistics back when the kernel worked on a copy of a non-dense tensor. */

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * so the results are those of the F32 tensor ops. The optimizers use these for dense F32 CPU tensors (see
  * {@link #fusable}) and keep the tensor ops for everything else.
  */
-public final class OptimizerKernels {
+final class OptimizerKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     private static final int GRAIN = 1 << 15;
@@ -23,7 +23,7 @@ public final class OptimizerKernels {
     }
 
     /** True when every tensor is F32, on this backend, and covers its whole storage contiguously from offset 0. */
-    public static boolean fusable(Tensor... tensors) {
+    static boolean fusable(Tensor... tensors) {
         for (Tensor t : tensors) {
             if (t.dtype() != DType.F32 || !(t.storage() instanceof CpuStorage s) || t.offset() != 0
                     || s.size() != t.numel() || !t.isContiguous()) {
@@ -38,7 +38,7 @@ public final class OptimizerKernels {
      * {@code momentum·buf + (1 - dampening)·d} after, and the step is {@code d + momentum·buf} (Nesterov) or
      * {@code buf}; then {@code p -= lr·step}. {@code buf} is null when momentum is 0.
      */
-    public static void sgd(Tensor param, Tensor grad, Tensor buf, boolean firstStep, double lr, double weightDecay,
+    static void sgd(Tensor param, Tensor grad, Tensor buf, boolean firstStep, double lr, double weightDecay,
             double momentum, double dampening, boolean nesterov) {
         float[] p = floats("sgd", param, param);
         float[] g = floats("sgd", grad, param);
@@ -71,7 +71,7 @@ public final class OptimizerKernels {
      * either decoupled ({@code p *= 1 - lr·wd}) or added to the gradient; {@code m = β1·m + (1-β1)·g},
      * {@code v = β2·v + (1-β2)·g²}, {@code p -= lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + eps)}.
      */
-    public static void adam(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, long step, double lr,
+    static void adam(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, long step, double lr,
             double weightDecay, boolean decoupledDecay, double beta1, double beta2, double eps) {
         float[] p = floats("adam", param, param);
         float[] g = floats("adam", grad, param);

@@ -93,7 +93,7 @@ final class ReduceKernels {
             for (int i = 0; i < inner; i++) {
                 long idx = indices[o * inner + i];
                 if (idx < 0 || idx >= size) {
-                    throw new IllegalArgumentException("one_hot: index " + idx + " out of range [0, " + size + ")");
+                    throw new IllegalArgumentException("class " + idx + " out of range [0, " + size + ")");
                 }
                 int at = (o * size + (int) idx) * inner + i;
                 if (out.f != null) {

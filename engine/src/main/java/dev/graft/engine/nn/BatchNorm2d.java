@@ -65,12 +65,13 @@ public final class BatchNorm2d extends Module {
         // Batch statistics: in training mode, or in any mode when there are no running statistics to use. Only
         // the first case updates them and counts the batch, after the kernel succeeded.
         boolean tracked = numBatchesTracked != null;
-        long batches = tracked ? (long) numBatchesTracked.item() + 1 : 0;
-        double factor = momentum != null ? momentum : tracked ? 1.0 / batches : 0;
+        // Only the cumulative average (momentum null) needs the count on the host, as in PyTorch; counting itself
+        // stays on the tensor's backend.
+        double factor = momentum != null ? momentum : tracked ? 1.0 / (numBatchesTracked.item() + 1) : 0;
         Tensor out = Functional.batchNorm(x, runningMean, runningVar, w, b, true, factor, eps);
         if (tracked) {
             try (var _ = NoGrad.enter()) {
-                numBatchesTracked.fill(batches);
+                numBatchesTracked.copyFrom(numBatchesTracked.to(DType.F64).add(1));
             }
         }
         return out;

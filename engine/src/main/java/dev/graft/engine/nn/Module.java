@@ -2,6 +2,7 @@ package dev.graft.engine.nn;
 
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Shape;
+import dev.graft.engine.Backend;
 import dev.graft.engine.Tensor;
 
 import java.util.ArrayList;
@@ -168,6 +169,17 @@ public abstract class Module {
 
     public final boolean isTraining() {
         return training;
+    }
+
+    /**
+     * Moves every parameter and buffer of this module and its descendants to {@code backend} in place (PyTorch's
+     * {@code module.to(device)}): the Parameter and buffer objects stay, so optimizers and callers holding them
+     * keep working; accumulated gradients move with them.
+     */
+    public final Module to(Backend backend) {
+        namedParameters().values().forEach(p -> p.tensor().moveTo(backend));
+        namedBuffers().values().forEach(b -> b.moveTo(backend));
+        return this;
     }
 
     /** Drops the accumulated gradient of every parameter. */

@@ -17,7 +17,7 @@ public final class Adam extends Optimizer {
 
     @Override
     public void step() {
-        forEachGradient(update::apply);
+        forEachBatch(update::apply);
     }
 
     @Override

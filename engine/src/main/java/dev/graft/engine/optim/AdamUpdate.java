@@ -1,16 +1,16 @@
 package dev.graft.engine.optim;
 
 import dev.graft.engine.Tensor;
-import dev.graft.engine.cpu.OptimizerKernels;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The update shared by {@link Adam} and {@link AdamW}, PyTorch 1.13's {@code _single_tensor_adam(w)}: with
  * {@code t} the parameter's own step count, {@code m = β1·m + (1-β1)·g}, {@code v = β2·v + (1-β2)·g²} and
  * {@code p -= lr / (1-β1^t) · m / (sqrt(v) / sqrt(1-β2^t) + eps)}. The weight decay is either added to the
- * gradient (Adam) or applied to the parameter first (AdamW). Dense F32 CPU parameters are updated in place by one
- * fused pass ({@link OptimizerKernels#adam}); other tensors go through tensor ops.
+ * gradient (Adam) or applied to the parameter first (AdamW). The parameters' backend updates them in place, a
+ * whole group at a time ({@link dev.graft.engine.OptimizerOps#adamStep}).
  */
 final class AdamUpdate {
     static final List<String> BUFFERS = List.of("exp_avg", "exp_avg_sq");
@@ -35,34 +35,25 @@ final class AdamUpdate {
         this.decoupledDecay = decoupledDecay;
     }
 
-    void apply(ParamGroup group, String name, Tensor p, Tensor grad) {
-        OptimizerState.Entry e = state.get(name);
-        if (e == null) {
-            e = state.create(name, OptimizerState.zerosLike(p), OptimizerState.zerosLike(p));
-        }
-        e.step++;
-        double lr = group.lr();
-        double wd = group.weightDecay();
-        if (OptimizerKernels.fusable(p, grad, e.buffers[0], e.buffers[1])) {
-            OptimizerKernels.adam(p, grad, e.buffers[0], e.buffers[1], e.step, lr, wd, decoupledDecay, beta1, beta2, eps);
-            return;
-        }
-        Tensor g = grad;
-        if (wd != 0) {
-            if (decoupledDecay) {
-                p.copyFrom(p.mul(1 - lr * wd));
-            } else {
-                g = g.add(p.mul(wd));
+    void apply(Optimizer.Batch b) {
+        int n = b.params().size();
+        List<Tensor> expAvgs = new ArrayList<>(n);
+        List<Tensor> expAvgSqs = new ArrayList<>(n);
+        long[] steps = new long[n];
+        for (int i = 0; i < n; i++) {
+            String name = b.names().get(i);
+            OptimizerState.Entry e = state.get(name);
+            if (e == null) {
+                Tensor p = b.params().get(i);
+                e = state.create(name, Tensor.zerosLike(p), Tensor.zerosLike(p));
             }
+            steps[i] = ++e.step;
+            expAvgs.add(e.buffers[0]);
+            expAvgSqs.add(e.buffers[1]);
         }
-        Tensor m = e.buffers[0].mul(beta1).add(g.mul(1 - beta1));
-        Tensor v = e.buffers[1].mul(beta2).add(g.mul(g).mul(1 - beta2));
-        e.buffers[0] = m;
-        e.buffers[1] = v;
-        double biasCorrection1 = 1 - Math.pow(beta1, e.step);
-        double biasCorrection2 = 1 - Math.pow(beta2, e.step);
-        Tensor denom = v.sqrt().mul(1 / Math.sqrt(biasCorrection2)).add(eps);
-        p.copyFrom(p.sub(m.div(denom).mul(lr / biasCorrection1)));
+        ParamGroup g = b.group();
+        b.backend().adamStep(b.params(), b.grads(), expAvgs, expAvgSqs, steps, g.lr(), g.weightDecay(), decoupledDecay,
+                beta1, beta2, eps);
     }
 
     @Override

@@ -16,7 +16,7 @@ public final class AdamW extends Optimizer {
 
     @Override
     public void step() {
-        forEachGradient(update::apply);
+        forEachBatch(update::apply);
     }
 
     @Override

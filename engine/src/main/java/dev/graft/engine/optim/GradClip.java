@@ -1,5 +1,7 @@
 package dev.graft.engine.optim;
 
+import dev.graft.engine.Backend;
+import dev.graft.engine.DType;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.nn.Parameter;
@@ -8,7 +10,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Gradient clipping, as {@code torch.nn.utils}. */
@@ -43,9 +47,15 @@ public final class GradClip {
             }
         }
         try (var _ = NoGrad.enter()) {
-            double sumOfSquares = 0;
+            // Summed on each gradient's backend; the host reads one number per backend, not one per parameter.
+            Map<Backend, Tensor> sums = new LinkedHashMap<>();
             for (Tensor g : grads) {
-                sumOfSquares += g.mul(g).sum().item();
+                Tensor s = g.mul(g).sum().to(DType.F64);
+                sums.merge(g.backend(), s, Tensor::add);
+            }
+            double sumOfSquares = 0;
+            for (Tensor s : sums.values()) {
+                sumOfSquares += s.item();
             }
             double total = Math.sqrt(sumOfSquares);
             double coef = maxNorm / (total + EPS);

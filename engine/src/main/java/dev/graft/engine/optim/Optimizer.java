@@ -1,5 +1,6 @@
 package dev.graft.engine.optim;
 
+import dev.graft.engine.Backend;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
 import dev.graft.engine.nn.Parameter;
@@ -7,10 +8,12 @@ import dev.graft.engine.nn.Parameter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Updates the parameters of its {@link ParamGroup}s from their gradients, as {@code torch.optim} does, and keeps
@@ -105,22 +108,35 @@ public abstract class Optimizer {
         this.state.load(state);
     }
 
-    /** One parameter's update from its gradient. */
-    @FunctionalInterface
-    interface Update {
-        void apply(ParamGroup group, String name, Tensor param, Tensor grad);
+    /** The parameters of one group that have a gradient, in group order, all on {@code backend}. */
+    record Batch(ParamGroup group, Backend backend, List<String> names, List<Tensor> params, List<Tensor> grads) {
     }
 
-    /** Runs {@code update} for every parameter that has a grad, group by group, recording no autograd history. */
-    final void forEachGradient(Update update) {
+    /**
+     * Runs {@code update} once per group and backend over the parameters that have a grad, recording no autograd
+     * history, so that a backend can update a whole group in one pass.
+     */
+    final void forEachBatch(Consumer<Batch> update) {
         try (var _ = NoGrad.enter()) {
             for (ParamGroup g : groups) {
+                Map<Backend, Batch> batches = new LinkedHashMap<>();
                 g.params().forEach((name, p) -> {
                     Tensor grad = p.grad();
-                    if (grad != null) {
-                        update.apply(g, name, p.tensor(), grad);
+                    if (grad == null) {
+                        return;
                     }
+                    Tensor param = p.tensor();
+                    if (grad.backend() != param.backend()) {
+                        throw new IllegalStateException(kind + ": gradient of " + name + " lives on backend "
+                                + grad.backend().name() + ", the parameter on " + param.backend().name());
+                    }
+                    Batch b = batches.computeIfAbsent(param.backend(),
+                            k -> new Batch(g, k, new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+                    b.names().add(name);
+                    b.params().add(param);
+                    b.grads().add(grad);
                 });
+                batches.values().forEach(update);
             }
         }
     }

@@ -72,14 +72,9 @@ final class OptimizerState {
         return e;
     }
 
-    /** A zero tensor shaped like {@code t}, of its dtype, on its backend. */
-    static Tensor zerosLike(Tensor t) {
-        return Tensor.of(t.backend().allocate(t.dtype(), t.numel()), t.shape());
-    }
-
     /** A copy of {@code t} that later writes to {@code t} (clipping scales gradients in place) cannot reach. */
     static Tensor copyOf(Tensor t) {
-        return zerosLike(t).copyFrom(t);
+        return Tensor.zerosLike(t).copyFrom(t);
     }
 
     Map<String, Tensor> export() {
@@ -139,7 +134,7 @@ final class OptimizerState {
         for (String param : present) {
             Tensor[] buffers = new Tensor[bufferNames.size()];
             for (int i = 0; i < buffers.length; i++) {
-                buffers[i] = zerosLike(params.get(param)).copyFrom(state.get(param + "." + bufferNames.get(i)));
+                buffers[i] = Tensor.zerosLike(params.get(param)).copyFrom(state.get(param + "." + bufferNames.get(i)));
             }
             loaded.put(param, new Entry(buffers, countsSteps ? stepValue(state.get(param + "." + STEP)) : 0));
         }

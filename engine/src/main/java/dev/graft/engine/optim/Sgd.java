@@ -1,8 +1,8 @@
 package dev.graft.engine.optim;
 
 import dev.graft.engine.Tensor;
-import dev.graft.engine.cpu.OptimizerKernels;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,7 +10,7 @@ import java.util.List;
  * the gradient ({@code d = g + wd·p}); with momentum the buffer starts as the first {@code d} and then becomes
  * {@code momentum·buf + (1 - dampening)·d}; Nesterov steps along {@code d + momentum·buf}, plain momentum along
  * {@code buf}; the parameter moves by {@code -lr} times that. State: {@code momentum_buffer} when momentum is
- * non-zero. Dense F32 CPU parameters are updated in place by one fused pass ({@link OptimizerKernels#sgd}).
+ * non-zero. The parameters' backend updates a whole group in place ({@link dev.graft.engine.OptimizerOps#sgdStep}).
  */
 public final class Sgd extends Optimizer {
     private final double momentum;
@@ -36,31 +36,24 @@ public final class Sgd extends Optimizer {
 
     @Override
     public void step() {
-        forEachGradient(this::update);
-    }
-
-    private void update(ParamGroup group, String name, Tensor p, Tensor grad) {
-        OptimizerState.Entry e = momentum == 0 ? null : state().get(name);
-        if (OptimizerKernels.fusable(p, grad) && (e == null || OptimizerKernels.fusable(e.buffers[0]))) {
-            boolean first = momentum != 0 && e == null;
-            Tensor buf = momentum == 0 ? null
-                    : first ? state().create(name, OptimizerState.zerosLike(p)).buffers[0] : e.buffers[0];
-            OptimizerKernels.sgd(p, grad, buf, first, group.lr(), group.weightDecay(), momentum, dampening, nesterov);
-            return;
-        }
-        Tensor d = group.weightDecay() == 0 ? grad : grad.add(p.mul(group.weightDecay()));
-        if (momentum != 0) {
-            Tensor buf;
-            if (e == null) {
-                buf = OptimizerState.copyOf(d);
-                state().create(name, buf);
-            } else {
-                buf = e.buffers[0].mul(momentum).add(d.mul(1 - dampening));
-                e.buffers[0] = buf;
+        forEachBatch(b -> {
+            int n = b.params().size();
+            List<Tensor> buffers = new ArrayList<>(n);
+            boolean[] first = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                if (momentum == 0) {
+                    buffers.add(null);
+                    continue;
+                }
+                OptimizerState.Entry e = state().get(b.names().get(i));
+                first[i] = e == null;
+                buffers.add(first[i] ? state().create(b.names().get(i), Tensor.zerosLike(b.params().get(i))).buffers[0]
+                        : e.buffers[0]);
             }
-            d = nesterov ? d.add(buf.mul(momentum)) : buf;
-        }
-        p.copyFrom(p.sub(d.mul(group.lr())));
+            ParamGroup g = b.group();
+            b.backend().sgdStep(b.params(), b.grads(), buffers, first, g.lr(), g.weightDecay(), momentum, dampening,
+                    nesterov);
+        });
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.graft.engine.safetensors;
 
 import dev.graft.engine.Backend;
+import dev.graft.engine.Backends;
 import dev.graft.engine.Shape;
 import dev.graft.engine.Storage;
 import dev.graft.engine.Tensor;
@@ -181,30 +182,30 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     private static Storage load(StoredType type, MemorySegment src, int n) {
-        Backend backend = Tensor.defaultBackend();
+        Backend backend = Backends.cpu();
         return switch (type) {
             case F32 -> {
                 float[] v = new float[n];
                 MemorySegment.copy(src, F32, 0, v, 0, n);
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
             case F64 -> {
                 double[] v = new double[n];
                 MemorySegment.copy(src, F64, 0, v, 0, n);
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
             case I64 -> {
                 long[] v = new long[n];
                 MemorySegment.copy(src, I64, 0, v, 0, n);
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
-            case F16 -> backend.wrap(halves(src, n, false));
-            case BF16 -> backend.wrap(halves(src, n, true));
-            case I32 -> backend.wrap(widen(n, i -> src.getAtIndex(I32, i)));
-            case I16 -> backend.wrap(widen(n, i -> src.getAtIndex(I16, i)));
-            case I8 -> backend.wrap(widen(n, i -> src.get(ValueLayout.JAVA_BYTE, i)));
-            case U8 -> backend.wrap(widen(n, i -> Byte.toUnsignedLong(src.get(ValueLayout.JAVA_BYTE, i))));
-            case BOOL -> backend.wrap(widen(n, i -> src.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1 : 0));
+            case F16 -> backend.upload(halves(src, n, false));
+            case BF16 -> backend.upload(halves(src, n, true));
+            case I32 -> backend.upload(widen(n, i -> src.getAtIndex(I32, i)));
+            case I16 -> backend.upload(widen(n, i -> src.getAtIndex(I16, i)));
+            case I8 -> backend.upload(widen(n, i -> src.get(ValueLayout.JAVA_BYTE, i)));
+            case U8 -> backend.upload(widen(n, i -> Byte.toUnsignedLong(src.get(ValueLayout.JAVA_BYTE, i))));
+            case BOOL -> backend.upload(widen(n, i -> src.get(ValueLayout.JAVA_BYTE, i) != 0 ? 1 : 0));
         };
     }
 

@@ -3,6 +3,7 @@ package dev.graft.engine.optim;
 import dev.graft.engine.DType;
 import dev.graft.engine.Generator;
 import dev.graft.engine.Tensor;
+import dev.graft.engine.TestBackend;
 import dev.graft.engine.nn.Parameter;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -65,7 +66,7 @@ class OptimizerProperties {
         Parameter[] p = new Parameter[2];
         ParamGroup[] groups = new ParamGroup[2];
         for (int k = 0; k < 2; k++) {
-            p[k] = new Parameter(Tensor.of(pr.init()[k], pr.init()[k].length).to(dtype));
+            p[k] = new Parameter(TestBackend.on(Tensor.of(pr.init()[k], pr.init()[k].length).to(dtype)));
             groups[k] = new ParamGroup("g" + k, Map.of("p" + k, p[k]), pr.lr()[k], pr.wd()[k]);
         }
         Optimizer opt = make.apply(List.of(groups));
@@ -78,7 +79,7 @@ class OptimizerProperties {
                 double[] g = pr.grads()[s][k];
                 if (g != null) {
                     // d/dp sum(p * g) = g exactly.
-                    p[k].tensor().mul(Tensor.of(g, g.length).to(dtype)).sum().backward();
+                    p[k].tensor().mul(TestBackend.on(Tensor.of(g, g.length).to(dtype))).sum().backward();
                 }
             }
             opt.step();

@@ -5,6 +5,7 @@ import dev.graft.engine.Generator;
 import dev.graft.engine.Reduction;
 import dev.graft.engine.SafetensorsCases;
 import dev.graft.engine.Tensor;
+import dev.graft.engine.TestBackend;
 import dev.graft.engine.nn.AdaptiveAvgPool2d;
 import dev.graft.engine.nn.BatchNorm2d;
 import dev.graft.engine.nn.Conv2d;
@@ -30,20 +31,24 @@ final class SmallCnn {
     private SmallCnn() {
     }
 
-    /** conv-bn-relu-maxpool-conv-bn-relu-avgpool-flatten-linear with the fixture's initial state, train mode. */
+    /**
+     * conv-bn-relu-maxpool-conv-bn-relu-avgpool-flatten-linear with the fixture's initial state, train mode, on the
+     * backend under test.
+     */
     static Sequential build() {
         Generator gen = new Generator(1);
         Sequential net = new Sequential(new Conv2d(3, 4, 3, 1, 1, false, gen), new BatchNorm2d(4), new ReLU(),
                 new MaxPool2d(2), new Conv2d(4, 8, 3, 1, 1, false, gen), new BatchNorm2d(8), new ReLU(),
                 new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, 3, true, gen));
         net.loadStateDict(FIXTURE.shared("init/"), true);
+        net.to(TestBackend.BACKEND);
         return net;
     }
 
     /** Cross entropy of the net on the fixture's batch. */
     static Tensor loss(Sequential net) {
-        return Functional.crossEntropy(net.forward(FIXTURE.sharedTensor("x")), FIXTURE.sharedTensor("target"), null, 0,
-                Reduction.MEAN);
+        return Functional.crossEntropy(net.forward(TestBackend.on(FIXTURE.sharedTensor("x"))),
+                TestBackend.on(FIXTURE.sharedTensor("target")), null, 0, Reduction.MEAN);
     }
 
     /** "features" (every parameter but the head) and "head", with the case's lr_* and wd_* arguments. */

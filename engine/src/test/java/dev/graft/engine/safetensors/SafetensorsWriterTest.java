@@ -154,7 +154,7 @@ class SafetensorsWriterTest {
         tensors.put("lost", failingTensor());
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> SafetensorsWriter.write(path, tensors, Map.of("version", "2")));
-        assertTrue(e.getMessage().contains("device lost during readFloats"), e.getMessage());
+        assertTrue(e.getMessage().contains("device lost during downloadFloats"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(path));
         assertEquals(List.of(), leftovers());
     }

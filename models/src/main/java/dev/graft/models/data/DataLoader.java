@@ -1,5 +1,6 @@
 package dev.graft.models.data;
 
+import dev.graft.engine.Backends;
 import dev.graft.engine.Tensor;
 import dev.graft.models.image.FloatImage;
 import dev.graft.models.image.ImageDecoder;
@@ -323,7 +324,7 @@ public final class DataLoader implements AutoCloseable {
         }
         int s = pipeline.imageSize();
         float[] kept = count == indices.length ? images : Arrays.copyOf(images, count * sampleSize);
-        Tensor imageTensor = Tensor.of(Tensor.defaultBackend().wrap(kept), count, pipeline.channels(), s, s);
+        Tensor imageTensor = Tensor.of(Backends.cpu().upload(kept), count, pipeline.channels(), s, s);
         Tensor labelTensor = Tensor.ofLongs(Arrays.copyOf(labels, count), count);
         return new Loaded(new Batch(imageTensor, labelTensor, Arrays.copyOf(indices, count)), failures);
     }

@@ -1,5 +1,6 @@
 package dev.graft.weights.npy;
 
+import dev.graft.engine.Backends;
 import dev.graft.engine.DType;
 import dev.graft.engine.Storage;
 import dev.graft.engine.Tensor;
@@ -159,12 +160,12 @@ public final class Npy {
 
     private static Storage data(Path path, FileChannel channel, long start, Element element, int n)
             throws IOException, NpyFormatException {
-        var backend = Tensor.defaultBackend();
+        var backend = Backends.cpu();
         return switch (element) {
             case F4 -> {
                 float[] v = new float[n];
                 chunks(path, channel, start, element, n, (b, at, k) -> b.asFloatBuffer().get(v, at, k));
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
             case F2 -> {
                 float[] v = new float[n];
@@ -173,23 +174,23 @@ public final class Npy {
                         v[at + i] = Float.float16ToFloat(b.getShort());
                     }
                 });
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
             case F8 -> {
                 double[] v = new double[n];
                 chunks(path, channel, start, element, n, (b, at, k) -> b.asDoubleBuffer().get(v, at, k));
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
             case I8 -> {
                 long[] v = new long[n];
                 chunks(path, channel, start, element, n, (b, at, k) -> b.asLongBuffer().get(v, at, k));
-                yield backend.wrap(v);
+                yield backend.upload(v);
             }
-            case I4 -> backend.wrap(longs(path, channel, start, element, n, ByteBuffer::getInt));
-            case I2 -> backend.wrap(longs(path, channel, start, element, n, ByteBuffer::getShort));
-            case I1 -> backend.wrap(longs(path, channel, start, element, n, ByteBuffer::get));
-            case U1 -> backend.wrap(longs(path, channel, start, element, n, b -> Byte.toUnsignedLong(b.get())));
-            case B1 -> backend.wrap(longs(path, channel, start, element, n, b -> b.get() != 0 ? 1 : 0));
+            case I4 -> backend.upload(longs(path, channel, start, element, n, ByteBuffer::getInt));
+            case I2 -> backend.upload(longs(path, channel, start, element, n, ByteBuffer::getShort));
+            case I1 -> backend.upload(longs(path, channel, start, element, n, ByteBuffer::get));
+            case U1 -> backend.upload(longs(path, channel, start, element, n, b -> Byte.toUnsignedLong(b.get())));
+            case B1 -> backend.upload(longs(path, channel, start, element, n, b -> b.get() != 0 ? 1 : 0));
         };
     }
 

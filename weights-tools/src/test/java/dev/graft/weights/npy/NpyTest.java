@@ -266,7 +266,7 @@ class NpyTest {
             }
         };
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> Npy.write(path, Tensor.of(storage, 3)));
-        assertTrue(e.getMessage().contains("device lost during readDoubles"), e.getMessage());
+        assertTrue(e.getMessage().contains("device lost during downloadDoubles"), e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(path));
         assertEquals(List.of(path), list());
 

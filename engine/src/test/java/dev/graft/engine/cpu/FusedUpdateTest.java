@@ -1,4 +1,4 @@
-package dev.graft.engine.optim;
+package dev.graft.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,8 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.graft.engine.DType;
 import dev.graft.engine.Generator;
 import dev.graft.engine.Tensor;
-import dev.graft.engine.cpu.OptimizerKernels;
 import dev.graft.engine.nn.Parameter;
+import dev.graft.engine.optim.Adam;
+import dev.graft.engine.optim.AdamW;
+import dev.graft.engine.optim.Optimizer;
+import dev.graft.engine.optim.ParamGroup;
+import dev.graft.engine.optim.Sgd;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -23,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * The fused in-place F32 updates against the tensor-op updates they replace, bit for bit: the same optimizer runs
  * on a dense parameter (fused) and on an identical parameter stored at an offset inside a larger array (which
  * is not dense, so it takes the tensor ops), over lengths below one vector, with tails, and long enough to be
- * split over threads. {@link OptimizerProperties} compares both paths with double-precision references.
+ * split over threads. {@code OptimizerProperties} compares both paths with double-precision references.
  */
 class FusedUpdateTest {
 
@@ -51,7 +55,7 @@ class FusedUpdateTest {
         Tensor dense = Tensor.of(init.clone(), n);
         float[] padded = new float[n + 3];
         System.arraycopy(init, 0, padded, 3, n);
-        Tensor offset = Tensor.ofStrided(Tensor.defaultBackend().wrap(padded), new int[] {n}, new int[] {1}, 3);
+        Tensor offset = Tensor.ofStrided(CpuStorage.of(padded), new int[] {n}, new int[] {1}, 3);
         assertTrue(OptimizerKernels.fusable(dense));
         assertFalse(OptimizerKernels.fusable(offset));
 

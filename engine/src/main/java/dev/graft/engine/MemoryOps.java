@@ -1,0 +1,30 @@
+package dev.graft.engine;
+
+/**
+ * Storage and transfers of a {@link Backend}. Moving data between backends always goes through the host and
+ * says which side does the work: the destination backend uploads host arrays, the owning backend downloads
+ * them. {@link #copy} and {@link #fill} work within one backend only.
+ */
+public interface MemoryOps {
+    /** A zero-filled storage. */
+    Storage allocate(DType dtype, int size);
+
+    /** A storage holding {@code data}, which the caller hands over and no longer touches (may be kept as is). */
+    Storage upload(float[] data);
+
+    Storage upload(double[] data);
+
+    Storage upload(long[] data);
+
+    /** The elements of a (possibly strided) tensor of this backend in row-major order, converted to double. */
+    double[] downloadDoubles(Tensor t);
+
+    float[] downloadFloats(Tensor t);
+
+    long[] downloadLongs(Tensor t);
+
+    /** Copies {@code src} into the same-shaped, possibly strided view {@code dst}, converting dtypes. */
+    void copy(Tensor src, Tensor dst);
+
+    void fill(Tensor dst, double value);
+}
