@@ -27,4 +27,11 @@ public interface MemoryOps {
     void copy(Tensor src, Tensor dst);
 
     void fill(Tensor dst, double value);
+
+    /**
+     * Returns once every operation queued on this backend has finished, so that wall-clock timing measures the
+     * work; a no-op for a backend that computes synchronously (the CPU).
+     */
+    default void synchronize() {
+    }
 }

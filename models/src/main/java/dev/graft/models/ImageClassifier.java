@@ -1,5 +1,7 @@
 package dev.graft.models;
 
+import dev.graft.engine.Backend;
+import dev.graft.engine.Backends;
 import dev.graft.engine.Functional;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
@@ -56,12 +58,15 @@ public final class ImageClassifier {
     private static final int BATCH = 32;
 
     private final StagedNetwork network;
+    private final Backend device;
     private final BundleMetadata info;
     private final List<String> labels;
     private final Pipeline pipeline;
 
-    private ImageClassifier(LoadedModel loaded) {
+    private ImageClassifier(LoadedModel loaded, Backend device) {
         this.network = loaded.network();
+        this.device = device;
+        network.to(device);
         this.info = loaded.info();
         this.labels = info.classNames().isEmpty()
                 ? IntStream.range(0, info.numClasses()).mapToObj(Integer::toString).toList() : info.classNames();
@@ -70,14 +75,28 @@ public final class ImageClassifier {
         network.eval();
     }
 
-    /** A graft bundle (as {@code graft train} saves), or any checkpoint with {@code options} naming the arch. */
-    public static ImageClassifier load(Path file, LoadOptions options) throws IOException, WeightsException {
-        return new ImageClassifier(WeightsLoader.load(file, options));
+    /**
+     * A graft bundle (as {@code graft train} saves), or any checkpoint with {@code options} naming the arch, computing
+     * on {@code device} (e.g. {@code Backends.get("cuda")}).
+     */
+    public static ImageClassifier load(Path file, LoadOptions options, Backend device)
+            throws IOException, WeightsException {
+        return new ImageClassifier(WeightsLoader.load(file, options), device);
     }
 
-    /** A graft bundle. */
+    /** A graft bundle or checkpoint, on the CPU. */
+    public static ImageClassifier load(Path file, LoadOptions options) throws IOException, WeightsException {
+        return load(file, options, Backends.cpu());
+    }
+
+    /** A graft bundle, on the CPU. */
     public static ImageClassifier load(Path bundle) throws IOException, WeightsException {
         return load(bundle, LoadOptions.defaults());
+    }
+
+    /** The backend the network computes on. */
+    public Backend device() {
+        return device;
     }
 
     /** Trains a network as the {@code graft train} command does; load the result's {@code bestModel()}. */
@@ -160,10 +179,10 @@ public final class ImageClassifier {
         return out;
     }
 
-    /** Logits of already preprocessed images [N, C, S, S]. */
+    /** Logits of already preprocessed images [N, C, S, S], on the input's backend. */
     public Tensor logits(Tensor input) {
         try (var _ = NoGrad.enter()) {
-            return network.forward(input);
+            return network.forward(input.to(device)).to(input.backend());
         }
     }
 
@@ -204,13 +223,13 @@ public final class ImageClassifier {
 
     private float[] probabilities(Tensor input) {
         try (var _ = NoGrad.enter()) {
-            return Functional.softmax(network.forward(input), 1).toFloatArray();
+            return Functional.softmax(network.forward(input.to(device)), 1).toFloatArray();
         }
     }
 
     private float[] features(Tensor input) {
         try (var _ = NoGrad.enter()) {
-            return network.features(input).toFloatArray();
+            return network.features(input.to(device)).toFloatArray();
         }
     }
 

@@ -8,6 +8,7 @@ import dev.graft.models.train.BenchStep;
 import dev.graft.models.train.BenchStep.Mode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -50,10 +51,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0",
             description = "Seed of the weights and the batch (default: ${DEFAULT-VALUE}).")
     private long seed;
-    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all cores).")
-    private int threads;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
-    private String device;
+    @Mixin
+    private ComputeOptions compute;
     @Option(names = "--json", description = "End with one JSON object of the results on its own line.")
     private boolean json;
 
@@ -61,10 +60,11 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Architecture architecture = checkOptions();
         Mode m = parseMode();
-        PrintStream stdout = Devices.start(spec, device, threads).out();
+        Devices.Console console = Devices.start(spec, compute);
+        PrintStream stdout = console.out();
         int size = imageSize == 0 ? architecture.preprocessing().inputSize() : imageSize;
 
-        BenchStep step = new BenchStep(architecture, m, batch, size, seed);
+        BenchStep step = new BenchStep(architecture, m, batch, size, seed, console.device());
         long trained = step.trainedParameters();
 
         double[] seconds = new double[steps];
@@ -79,13 +79,15 @@ final class BenchCommand implements Callable<Integer> {
         double median = rates.length % 2 == 1 ? rates[rates.length / 2]
                 : (rates[rates.length / 2 - 1] + rates[rates.length / 2]) / 2;
         String modeName = m.name().toLowerCase(Locale.ROOT);
-        stdout.printf(Locale.ROOT, "%s %s, batch %d, %dx%d, %d threads: %.2f images/s median (slowest step %.2f, "
-                        + "fastest %.2f) over %d steps after %d warm-up%n", arch, modeName, batch, size, size,
+        String device = console.device().name();
+        stdout.printf(Locale.ROOT, "%s %s on %s, batch %d, %dx%d, %d threads: %.2f images/s median (slowest step %.2f, "
+                        + "fastest %.2f) over %d steps after %d warm-up%n", arch, modeName, device, batch, size, size,
                 Parallel.threads(), median, rates[0], rates[rates.length - 1], steps, warmup);
         if (json) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("arch", arch);
             r.put("mode", modeName);
+            r.put("device", device);
             r.put("batch", batch);
             r.put("threads", Parallel.threads());
             r.put("image_size", size);

@@ -5,6 +5,7 @@ import dev.graft.models.demo.Demo;
 import dev.graft.models.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -31,17 +32,17 @@ final class DemoCommand implements Callable<Integer> {
     private Path out;
     @Option(names = "--seed", defaultValue = "0")
     private long seed;
-    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all cores).")
-    private int threads;
+    @Mixin
+    private ComputeOptions compute;
     @Option(names = "--json", description = "End with one JSON object of the results on its own line.")
     private boolean json;
 
     @Override
     public Integer call() throws Exception {
-        Devices.Console console = Devices.start(spec, "cpu", threads);
+        Devices.Console console = Devices.start(spec, compute);
         PrintStream stdout = console.out();
         long start = System.nanoTime();
-        Demo.Result r = Demo.standard(out, seed).run(new ConsoleListener(stdout, console.err()));
+        Demo.Result r = Demo.standard(out, seed, compute.device).run(new ConsoleListener(stdout, console.err()));
         stdout.println();
         stdout.printf(Locale.ROOT, "source task (8 figures), %s from scratch: val accuracy %.1f%% in %.0f s%n",
                 "cifar_resnet20", 100 * r.pretraining().bestValAccuracy(), r.pretraining().trainSeconds());

@@ -1,5 +1,8 @@
 package dev.graft.models.cli;
 
+import dev.graft.engine.Backend;
+import dev.graft.engine.BackendUnavailableException;
+import dev.graft.engine.Backends;
 import dev.graft.engine.cpu.Parallel;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -11,27 +14,40 @@ final class Devices {
     private Devices() {
     }
 
-    /** A compute command's output and error streams (over picocli's writers, so tests capture them). */
-    record Console(PrintStream out, PrintStream err) {
+    /**
+     * A compute command's output and error streams (over picocli's writers, so tests capture them) and the
+     * backend {@code --device} named.
+     */
+    record Console(PrintStream out, PrintStream err, Backend device) {
     }
 
     /**
-     * Checks {@code --device}, sizes the compute pool to {@code --threads} (0: default) and opens the command's
-     * streams: what every compute command does first.
+     * Opens {@code --device} (failing with the backend's own message when it cannot run here), sizes the compute
+     * pool to {@code --threads} (0: default) and opens the command's streams: what every compute command does
+     * first.
      */
-    static Console start(CommandSpec spec, String device, int threads) {
-        require(spec, device);
-        Console console = new Console(WriterStreams.over(spec.commandLine().getOut()),
-                WriterStreams.over(spec.commandLine().getErr()));
-        threads(spec, threads, console.err());
-        return console;
+    static Console start(CommandSpec spec, ComputeOptions options) {
+        PrintStream err = WriterStreams.over(spec.commandLine().getErr());
+        return new Console(WriterStreams.over(spec.commandLine().getOut()), err, open(spec, options, err));
     }
 
-    /** Only the CPU backend exists so far; asking for CUDA is an error, not a silent fallback. */
-    static void require(CommandSpec spec, String device) {
-        if (!"cpu".equals(device)) {
-            throw new ParameterException(spec.commandLine(), "--device " + device + ": this build of graft has only "
-                    + "the CPU backend (cpu); the CUDA backend is not part of it yet");
+    /** The backend {@code --device} names, with the compute pool sized to {@code --threads}; warnings go to err. */
+    static Backend open(CommandSpec spec, ComputeOptions options, PrintStream err) {
+        Backend device = backend(spec, options.device);
+        threads(spec, options.threads, err);
+        return device;
+    }
+
+    /** The named backend; never a silent fallback to the CPU. */
+    static Backend backend(CommandSpec spec, String device) {
+        try {
+            return Backends.get(device);
+        } catch (IllegalArgumentException e) {
+            String hint = "cuda".equals(device) ? " (the CUDA backend ships in graft-kernels, which is not on the class"
+                    + " path of this build)" : "";
+            throw new ParameterException(spec.commandLine(), "--device " + device + ": " + e.getMessage() + hint);
+        } catch (BackendUnavailableException e) {
+            throw new ParameterException(spec.commandLine(), "--device " + device + ": " + e.getMessage());
         }
     }
 

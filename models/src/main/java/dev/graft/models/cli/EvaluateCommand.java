@@ -1,11 +1,14 @@
 package dev.graft.models.cli;
 
+import dev.graft.engine.Backend;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.models.ImageClassifier;
+import dev.graft.models.bundle.LoadOptions;
 import dev.graft.models.data.ImageDataset;
 import dev.graft.models.data.ImageFolder;
 import dev.graft.models.report.ClassificationMetrics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,6 +27,8 @@ import java.util.concurrent.Callable;
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
+    @Mixin
+    private ComputeOptions compute;
 
     @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "A bundle from 'graft train'.")
     private Path model;
@@ -36,8 +41,9 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Backend device = Devices.open(spec, compute, WriterStreams.over(err));
         long start = System.nanoTime();
-        ImageClassifier classifier = ImageClassifier.load(model);
+        ImageClassifier classifier = ImageClassifier.load(model, LoadOptions.defaults(), device);
         ImageDataset dataset = ImageFolder.scan(data);
         ClassificationMetrics metrics = classifier.evaluate(dataset, line -> err.println("warning: " + line));
         out.println(metrics.table());

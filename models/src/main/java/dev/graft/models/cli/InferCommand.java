@@ -1,12 +1,13 @@
 package dev.graft.models.cli;
 
+import dev.graft.engine.Backend;
 import dev.graft.engine.DType;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Shape;
 import dev.graft.engine.Tensor;
 import dev.graft.models.bundle.LoadedModel;
 import dev.graft.models.bundle.WeightsLoader;
-import dev.graft.models.resnet.StagedNetwork;
+import dev.graft.engine.nn.Module;
 import dev.graft.weights.npy.Npy;
 import dev.graft.weights.npy.NpyFormatException;
 import picocli.CommandLine.Command;
@@ -31,6 +32,8 @@ import java.util.concurrent.Callable;
 final class InferCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
+    @Mixin
+    private ComputeOptions compute;
 
     @Option(names = "--weights", required = true, paramLabel = "FILE", description = "Bundle or checkpoint.")
     private Path weights;
@@ -63,6 +66,7 @@ final class InferCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--num-classes must be at least 1, got " + numClasses);
         }
         ModelOptions.checkOutputFolder(spec, output, "--output");
+        Backend device = Devices.open(spec, compute, WriterStreams.over(spec.commandLine().getErr()));
         long start = System.nanoTime();
         Tensor images = readImages(input);
         LoadedModel loaded = WeightsLoader.load(weights, options);
@@ -80,7 +84,7 @@ final class InferCommand implements Callable<Integer> {
                     + channels + (channels == 1 ? " channel" : " channels") + " but " + loaded.info().arch()
                     + " takes " + loaded.inChannels());
         }
-        Tensor logits = logits(loaded.network(), images, batch, fileClasses);
+        Tensor logits = logits(loaded.network().to(device), device, images, batch, fileClasses);
         Npy.write(output, logits);
         double seconds = (System.nanoTime() - start) / 1e9;
 
@@ -110,14 +114,14 @@ final class InferCommand implements Callable<Integer> {
     }
 
     /** Evaluation-mode forward passes of {@code batch} images at a time, without autograd. */
-    private static Tensor logits(StagedNetwork network, Tensor images, int batch, int classes) {
+    private static Tensor logits(Module network, Backend device, Tensor images, int batch, int classes) {
         network.eval();
         int n = images.size(0);
         float[] out = new float[n * classes];
         try (var _ = NoGrad.enter()) {
             for (int i = 0; i < n; i += batch) {
                 int size = Math.min(batch, n - i);
-                float[] chunk = network.forward(images.narrow(0, i, size)).toFloatArray();
+                float[] chunk = network.forward(images.narrow(0, i, size).to(device)).toFloatArray();
                 System.arraycopy(chunk, 0, out, i * classes, size * classes);
             }
         }

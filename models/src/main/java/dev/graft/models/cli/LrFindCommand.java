@@ -42,7 +42,7 @@ final class LrFindCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Devices.Console console = Devices.start(spec, options.device(), options.threads());
+        Devices.Console console = Devices.start(spec, options.compute());
         PrintStream stdout = console.out();
         PrintStream stderr = console.err();
         var config = options.config(out);

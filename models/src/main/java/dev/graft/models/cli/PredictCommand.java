@@ -1,9 +1,12 @@
 package dev.graft.models.cli;
 
+import dev.graft.engine.Backend;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.graft.models.ImageClassifier;
+import dev.graft.models.bundle.LoadOptions;
 import dev.graft.models.ImageClassifier.Prediction;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,6 +28,8 @@ import java.util.concurrent.Callable;
 final class PredictCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
+    @Mixin
+    private ComputeOptions compute;
 
     @Option(names = "--model", required = true, paramLabel = "BUNDLE", description = "A bundle from 'graft train'.")
     private Path model;
@@ -43,7 +48,8 @@ final class PredictCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         }
         PrintWriter out = spec.commandLine().getOut();
-        ImageClassifier classifier = ImageClassifier.load(model);
+        Backend device = Devices.open(spec, compute, WriterStreams.over(spec.commandLine().getErr()));
+        ImageClassifier classifier = ImageClassifier.load(model, LoadOptions.defaults(), device);
         int k = Math.min(top, classifier.classes().size());
         List<List<Prediction>> all;
         if (tta) {

@@ -42,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Devices.Console console = Devices.start(spec, options.device(), options.threads());
+        Devices.Console console = Devices.start(spec, options.compute());
         PrintStream stdout = console.out();
         if (resume && out == null) {
             throw new ParameterException(spec.commandLine(), "--resume needs --out, the folder of the run to continue");

@@ -8,6 +8,7 @@ import dev.graft.models.train.Strategy;
 import dev.graft.models.train.TrainConfig;
 import dev.graft.models.train.UnfreezeSchedule;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -109,19 +110,12 @@ final class TrainOptions {
     @Option(names = "--seed", defaultValue = "0",
             description = "Seeds data order, augmentation, the split, the head and dropout (default: ${DEFAULT-VALUE}).")
     private long seed;
-    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (default: all cores).")
-    private int threads;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
-    private String device;
+    @Mixin
+    private ComputeOptions compute;
     @Option(names = "--workers", defaultValue = "0", description = "Image-loading threads (default: cores - 1).")
     private int workers;
-    String device() {
-        return device;
-    }
-
-    /** --threads: 0 for the default. */
-    int threads() {
-        return threads;
+    ComputeOptions compute() {
+        return compute;
     }
 
     /** The run these options describe, writing into {@code folder}; bad values are usage errors. */
@@ -153,7 +147,7 @@ final class TrainOptions {
                             .equals("batch-stats"))
                     .head(new HeadSpec(headHidden, headDropout))
                     .gradClip(gradClip).earlyStop(earlyStop).featureCache(!noFeatureCache)
-                    .seed(seed).workers(workers)
+                    .seed(seed).workers(workers).device(compute.device)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

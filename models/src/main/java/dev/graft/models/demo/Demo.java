@@ -24,15 +24,16 @@ import java.util.List;
  * @param sourcePerClass  training images per source figure (a fifth as many again for validation)
  * @param targetPerClass  training images per target figure
  * @param targetValPerClass validation images per target figure
+ * @param device          the backend every run computes on ({@code cpu}, {@code cuda})
  */
 public record Demo(Path folder, long seed, int sourcePerClass, int sourceEpochs, int targetPerClass,
-                   int targetValPerClass, int targetEpochs) {
+                   int targetValPerClass, int targetEpochs, String device) {
     static final String ARCH = "cifar_resnet20";
     private static final int SIZE = 32;
 
     /** The sizes {@code graft demo} uses: a few minutes on two cores. */
-    public static Demo standard(Path folder, long seed) {
-        return new Demo(folder, seed, 150, 8, 20, 50, 12);
+    public static Demo standard(Path folder, long seed, String device) {
+        return new Demo(folder, seed, 150, 8, 20, 50, 12, device);
     }
 
     /** One transfer run's outcome. */
@@ -83,6 +84,7 @@ public record Demo(Path folder, long seed, int sourcePerClass, int sourceEpochs,
                 .momentum(0.9)
                 .weightDecay(5e-4)
                 .augment(Augment.LIGHT)
-                .seed(seed);
+                .seed(seed)
+                .device(device);
     }
 }

@@ -1,5 +1,7 @@
 package dev.graft.models.train;
 
+import dev.graft.engine.Backend;
+import dev.graft.engine.Backends;
 import dev.graft.engine.Functional;
 import dev.graft.engine.Generator;
 import dev.graft.engine.NoGrad;
@@ -33,8 +35,16 @@ public final class BenchStep implements Runnable {
     private final Runnable step;
     private final long trainedParameters;
 
-    /** Builds the network and batch from {@code seed} and puts the network in the mode's state. */
+    /** Builds the network and batch from {@code seed} on the CPU and puts the network in the mode's state. */
     public BenchStep(Architecture architecture, Mode mode, int batch, int imageSize, long seed) {
+        this(architecture, mode, batch, imageSize, seed, Backends.cpu());
+    }
+
+    /**
+     * Builds the network and batch from {@code seed} on {@code device}; each step returns once the device has
+     * finished it.
+     */
+    public BenchStep(Architecture architecture, Mode mode, int batch, int imageSize, long seed, Backend device) {
         if (batch < 1 || imageSize < 1) {
             throw new IllegalArgumentException("bench step: batch and image size must be >= 1, got " + batch + " and "
                     + imageSize);
@@ -46,13 +56,16 @@ public final class BenchStep implements Runnable {
         for (int i = 0; i < batch; i++) {
             classes[i] = gen.nextInt(network.numClasses());
         }
-        Tensor labels = Tensor.ofLongs(classes, batch);
+        Tensor labels = Tensor.ofLongs(classes, batch).to(device);
+        network.to(device);
+        Tensor input = images.to(device);
         if (mode == Mode.INFER) {
             network.eval();
             step = () -> {
                 try (var _ = NoGrad.enter()) {
-                    network.forward(images);
+                    network.forward(input);
                 }
+                device.synchronize();
             };
             trainedParameters = 0;
             return;
@@ -68,8 +81,9 @@ public final class BenchStep implements Runnable {
         Sgd sgd = new Sgd(List.of(new ParamGroup("trainable", trainable, LR, WEIGHT_DECAY)), MOMENTUM, 0, false);
         step = () -> {
             sgd.zeroGrad();
-            Functional.crossEntropy(network.forward(images), labels, null, 0, Reduction.MEAN).backward();
+            Functional.crossEntropy(network.forward(input), labels, null, 0, Reduction.MEAN).backward();
             sgd.step();
+            device.synchronize();
         };
         trainedParameters = network.trainableParameterCount();
     }

@@ -1,5 +1,6 @@
 package dev.graft.models.train;
 
+import dev.graft.engine.Backend;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
 import dev.graft.models.data.Batch;
@@ -46,7 +47,7 @@ final class FeatureCache implements AutoCloseable {
      * Runs the backbone over every batch of {@code loader}'s epoch 0 (a sequential, deterministic loader over
      * {@code size} images).
      */
-    static FeatureCache compute(StagedNetwork network, DataLoader loader, int size, Path spillFile,
+    static FeatureCache compute(StagedNetwork network, Backend device, DataLoader loader, int size, Path spillFile,
                                 long memoryLimitBytes) throws IOException {
         long start = System.nanoTime();
         int dim = network.featureDim();
@@ -61,7 +62,7 @@ final class FeatureCache implements AutoCloseable {
         try (var _ = NoGrad.enter()) {
             for (Iterator<Batch> it = loader.epoch(0); it.hasNext(); ) {
                 Batch b = it.next();
-                float[] f = network.features(b.images()).toFloatArray();
+                float[] f = network.features(b.images().to(device)).toFloatArray();
                 for (int r = 0; r < b.indices().length; r++) {
                     int row = b.indices()[r];
                     present[row] = true;

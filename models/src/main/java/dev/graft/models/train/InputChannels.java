@@ -87,6 +87,6 @@ public final class InputChannels {
         if (channels == 3) {
             return batch;
         }
-        return batch.mul(Tensor.of(LUMA, 1, 3, 1, 1).to(batch.dtype())).sum(1, true);
+        return batch.mul(Tensor.of(LUMA, 1, 3, 1, 1).to(batch.dtype()).to(batch.backend())).sum(1, true);
     }
 }

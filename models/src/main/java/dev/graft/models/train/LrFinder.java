@@ -42,7 +42,8 @@ public record LrFinder(double[] lrs, double[] losses, double suggested, Path plo
                     config.backboneLrMult(), config.layerDecay(), false);
             double[] ratio = groups.stream().mapToDouble(g -> g.baseLr() / config.lr()).toArray();
             Optimizer optimizer = Trainer.optimizer(config, groups);
-            Tensor weights = config.classWeights() ? ClassWeights.inverseFrequency(data.trainSet().classCounts()) : null;
+            Tensor weights = config.classWeights()
+                    ? ClassWeights.inverseFrequency(data.trainSet().classCounts()).to(model.device()) : null;
             List<Double> lrs = new ArrayList<>();
             List<Double> losses = new ArrayList<>();
             double best = Double.POSITIVE_INFINITY;
@@ -59,8 +60,8 @@ public record LrFinder(double[] lrs, double[] losses, double suggested, Path plo
                 for (int g = 0; g < groups.size(); g++) {
                     groups.get(g).setLr(lr * ratio[g]);
                 }
-                Tensor loss = Trainer.loss(config, weights, network.forward(
-                        InputChannels.fromRgb(b.images(), model.preprocessing().channels())), b.labels());
+                Tensor loss = Trainer.loss(config, weights, network.forward(InputChannels.fromRgb(
+                        b.images().to(model.device()), model.preprocessing().channels())), b.labels().to(model.device()));
                 double value = loss.item();
                 if (!Double.isFinite(value)) {
                     break;

@@ -1,5 +1,7 @@
 package dev.graft.models.train;
 
+import dev.graft.engine.Backend;
+import dev.graft.engine.Backends;
 import dev.graft.engine.Generator;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
@@ -26,10 +28,13 @@ import java.util.OptionalInt;
  * @param trainable     the stages trainable at the start
  * @param preprocessing what the saved bundle records: input size, resize size, normalisation per channel
  * @param source        a line saying where the weights came from
+ * @param device        the backend the network lives on (the configured {@code --device})
  */
-record RunModel(StagedNetwork network, List<String> trainable, Preprocessing preprocessing, String source) {
+record RunModel(StagedNetwork network, List<String> trainable, Preprocessing preprocessing, String source,
+                Backend device) {
 
     static RunModel build(TrainConfig c, int numClasses) throws IOException, WeightsException {
+        Backend device = Backends.get(c.device());
         Architecture arch = ModelRegistry.get(c.arch());
         int channels = c.inChannels() == 0 ? arch.preprocessing().channels() : c.inChannels();
         StagedNetwork network;
@@ -54,7 +59,9 @@ record RunModel(StagedNetwork network, List<String> trainable, Preprocessing pre
                 }
             });
         }
-        return new RunModel(network, trainable, preprocessing(arch.preprocessing(), c.imageSize(), channels), source);
+        network.to(device);
+        return new RunModel(network, trainable, preprocessing(arch.preprocessing(), c.imageSize(), channels), source,
+                device);
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.Map;
  * @param gradClip        maximum gradient L2 norm; 0 for none
  * @param workers         data-loading threads; 0 for the default
  * @param featureCache    cache backbone features when the backbone is frozen and the input deterministic
+ * @param device          the backend that computes ({@code cpu}, {@code cuda}); not part of the fingerprint, so
+ *                        a run may resume on another device
  */
 public record TrainConfig(Path data, Path val, double valSplit, String arch, Path weights, Strategy strategy,
                           UnfreezeSchedule unfreezeSchedule, int epochs, int batch, double lr, OptimizerKind optimizer,
@@ -31,7 +33,8 @@ public record TrainConfig(Path data, Path val, double valSplit, String arch, Pat
                           double labelSmoothing, LossKind loss, double focalGamma, boolean classWeights,
                           SamplerKind sampler, Augment augment, int imageSize, long seed, Path out,
                           int earlyStop, double backboneLrMult, double layerDecay, boolean frozenBnBatchStats,
-                          HeadSpec head, int inChannels, double gradClip, int workers, boolean featureCache) {
+                          HeadSpec head, int inChannels, double gradClip, int workers, boolean featureCache,
+                          String device) {
 
     public enum OptimizerKind { SGD, ADAM, ADAMW }
 
@@ -66,6 +69,7 @@ public record TrainConfig(Path data, Path val, double valSplit, String arch, Pat
         require(inChannels >= 0, "--in-channels must be >= 1, got " + inChannels);
         require(gradClip >= 0, "--grad-clip must be >= 0, got " + gradClip);
         require(workers >= 0, "--workers must be >= 0, got " + workers);
+        require(device != null && !device.isBlank(), "--device must name a backend, got '" + device + "'");
     }
 
     private static void require(boolean ok, String message) {
@@ -157,6 +161,7 @@ public record TrainConfig(Path data, Path val, double valSplit, String arch, Pat
         private double gradClip;
         private int workers;
         private boolean featureCache = true;
+        private String device = "cpu";
 
         private Builder(Path data, String arch, Path out) {
             this.data = data;
@@ -195,12 +200,13 @@ public record TrainConfig(Path data, Path val, double valSplit, String arch, Pat
         public Builder gradClip(double v) { gradClip = v; return this; }
         public Builder workers(int v) { workers = v; return this; }
         public Builder featureCache(boolean v) { featureCache = v; return this; }
+        public Builder device(String v) { device = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(data, val, valSplit, arch, weights, strategy, unfreezeSchedule, epochs, batch, lr,
                     optimizer, schedule, warmupEpochs, weightDecay, momentum, nesterov, labelSmoothing, loss, focalGamma,
                     classWeights, sampler, augment, imageSize, seed, out, earlyStop, backboneLrMult, layerDecay,
-                    frozenBnBatchStats, head, inChannels, gradClip, workers, featureCache);
+                    frozenBnBatchStats, head, inChannels, gradClip, workers, featureCache, device);
         }
     }
 }

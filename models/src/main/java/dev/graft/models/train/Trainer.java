@@ -93,7 +93,8 @@ public final class Trainer {
             case COSINE -> LrSchedule.cosine(total, warmup, 0);
             case ONECYCLE -> LrSchedule.oneCycle(total, 0.3, 25, 1e4);
         };
-        this.classWeights = config.classWeights() ? ClassWeights.inverseFrequency(data.trainSet().classCounts()) : null;
+        this.classWeights = config.classWeights()
+                ? ClassWeights.inverseFrequency(data.trainSet().classCounts()).to(model.device()) : null;
     }
 
     /** The configured optimizer over {@code groups}: PyTorch's defaults for Adam's betas and eps. */
@@ -186,10 +187,10 @@ public final class Trainer {
                             + network.trainableParameterCount() + " trainable parameters");
                 }
                 if (cached && trainCache == null) {
-                    trainCache = FeatureCache.compute(network, data.trainFeatures(), data.trainSet().size(),
+                    trainCache = FeatureCache.compute(network, model.device(), data.trainFeatures(), data.trainSet().size(),
                             out.resolve("features-train.bin"), CACHE_MEMORY_BYTES);
                     if (data.val() != null) {
-                        valCache = FeatureCache.compute(network, data.val(), data.valSet().size(),
+                        valCache = FeatureCache.compute(network, model.device(), data.val(), data.valSet().size(),
                                 out.resolve("features-val.bin"), CACHE_MEMORY_BYTES);
                     }
                     listener.log(String.format(Locale.ROOT, "feature cache: backbone features of %d images computed "
@@ -260,7 +261,7 @@ public final class Trainer {
                 ? cachedBatches(cache, data.train().order(epoch), data.train().dropLast(), data.trainSet().samples())
                 : data.train().epoch(epoch);
         while (batches.hasNext()) {
-            Batch b = batches.next();
+            Batch b = onDevice(batches.next());
             schedule.apply(optimizer, step);
             Tensor logits = cache != null ? network.head().forward(b.images()) : network.forward(input(b.images()));
             Tensor loss = loss(logits, b.labels());
@@ -338,7 +339,7 @@ public final class Trainer {
                             data.valSet().samples())
                     : valImages != null ? valImages.iterator() : data.val().epoch(0);
             while (it.hasNext()) {
-                Batch b = it.next();
+                Batch b = onDevice(it.next());
                 if (kept != null) {
                     kept.add(b);
                 }
@@ -365,6 +366,11 @@ public final class Trainer {
         } catch (WeightsException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /** The batch on the network's backend (the loader and the feature cache produce CPU tensors). */
+    private Batch onDevice(Batch b) {
+        return new Batch(b.images().to(model.device()), b.labels().to(model.device()), b.indices());
     }
 
     private Tensor input(Tensor rgb) {

@@ -29,13 +29,14 @@ class BenchCommandTest {
         assertEquals(0, run.code(), run.err());
         List<String> lines = run.out().strip().lines().toList();
         assertEquals(2, lines.size(), run.out());
-        assertTrue(lines.getFirst().startsWith("cifar_resnet20 " + mode + ", batch 2, 32x32, "), run.out());
+        assertTrue(lines.getFirst().startsWith("cifar_resnet20 " + mode + " on cpu, batch 2, 32x32, "), run.out());
         JsonNode r = JSON.readTree(lines.getLast());
-        assertEquals(List.of("arch", "mode", "batch", "threads", "image_size", "warmup", "steps",
+        assertEquals(List.of("arch", "mode", "device", "batch", "threads", "image_size", "warmup", "steps",
                 "trained_parameters", "median_images_per_sec", "min_images_per_sec", "max_images_per_sec", "step_seconds"),
                 StreamSupport.stream(((Iterable<String>) r::fieldNames).spliterator(), false).toList());
         assertEquals("cifar_resnet20", r.get("arch").asText());
         assertEquals(mode, r.get("mode").asText());
+        assertEquals("cpu", r.get("device").asText());
         assertEquals(2, r.get("batch").asInt());
         assertEquals(Parallel.threads(), r.get("threads").asInt());
         assertEquals(32, r.get("image_size").asInt());

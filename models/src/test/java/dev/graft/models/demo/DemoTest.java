@@ -20,7 +20,7 @@ class DemoTest {
 
     @Test
     void everyStrategyRunsOnTheDrawnTasks(@TempDir Path dir) throws Exception {
-        Demo.Result r = new Demo(dir, 5, 6, 1, 4, 2, 2).run(TrainingListener.SILENT);
+        Demo.Result r = new Demo(dir, 5, 6, 1, 4, 2, 2, "cpu").run(TrainingListener.SILENT);
         assertEquals(List.of("feature-extract", "fine-tune (layer3)", "full", "scratch"),
                 r.rows().stream().map(row -> row.strategy().toString()).toList());
         assertEquals(64 * 4 + 4, r.rows().get(0).result().trainableParameters());
