@@ -45,7 +45,8 @@ done > "$unity"
     -gencode arch=compute_80,code=compute_80 \
     -o "$work/graft.fatbin" "$unity"
 
-sources_sha=$(for f in build-fatbin.sh "${sources[@]}"; do
+mapfile -t hashed < <(printf '%s\n' build-fatbin.sh "${sources[@]}" | LC_ALL=C sort)
+sources_sha=$(for f in "${hashed[@]}"; do
     printf '%s\n%d\n' "$f" "$(wc -c < "$f")"
     cat "$f"
 done | sha256sum | cut -d' ' -f1)
