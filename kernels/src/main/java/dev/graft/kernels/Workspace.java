@@ -21,11 +21,9 @@ public final class Workspace implements AutoCloseable {
             throw new IllegalArgumentException("workspace: negative size " + bytes);
         }
         if (bytes > capacity) {
-            long grown = allocator.allocate(bytes);
-            if (capacity > 0) {
-                allocator.free(address);
-            }
-            address = grown;
+            // Free first, so the allocator can hand the same memory back grown in place when it fits.
+            close();
+            address = allocator.allocate(bytes);
             capacity = bytes;
         }
         return address;
