@@ -1,5 +1,7 @@
 package dev.graft.engine;
 
+import java.util.OptionalLong;
+
 /**
  * Storage and transfers of a {@link Backend}. Moving data between backends always goes through the host and
  * says which side does the work: the destination backend uploads host arrays, the owning backend downloads
@@ -33,5 +35,16 @@ public interface MemoryOps {
      * work; a no-op for a backend that computes synchronously (the CPU).
      */
     default void synchronize() {
+    }
+
+    /**
+     * The most memory this backend's tensors held at once since the last {@link #resetPeakMemory()}, in bytes;
+     * empty when the backend does not track it (the CPU leaves memory to the JVM's heap).
+     */
+    default OptionalLong peakMemoryBytes() {
+        return OptionalLong.empty();
+    }
+
+    default void resetPeakMemory() {
     }
 }

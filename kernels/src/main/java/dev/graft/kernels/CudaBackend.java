@@ -13,6 +13,7 @@ import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The CUDA backend: tensors in device memory of one GPU ({@link CudaDevice}); convolution and batch norm
@@ -161,6 +162,16 @@ final class CudaBackend implements Backend {
     @Override
     public void synchronize() {
         device.synchronize();
+    }
+
+    @Override
+    public OptionalLong peakMemoryBytes() {
+        return OptionalLong.of(device.allocator().statistics().peakAllocated());
+    }
+
+    @Override
+    public void resetPeakMemory() {
+        device.allocator().resetPeaks();
     }
 
     // ---------------------------------------------------------------- elementwise and reductions

@@ -66,6 +66,7 @@ final class BenchCommand implements Callable<Integer> {
 
         BenchStep step = new BenchStep(architecture, m, batch, size, seed, console.device());
         long trained = step.trainedParameters();
+        console.device().resetPeakMemory();
 
         double[] seconds = new double[steps];
         for (int i = 0; i < warmup + steps; i++) {
@@ -98,6 +99,7 @@ final class BenchCommand implements Callable<Integer> {
             r.put("min_images_per_sec", rates[0]);
             r.put("max_images_per_sec", rates[rates.length - 1]);
             r.put("step_seconds", seconds);
+            console.device().peakMemoryBytes().ifPresent(bytes -> r.put("peak_device_bytes", bytes));
             stdout.println(new ObjectMapper().writeValueAsString(r));
         }
         return 0;

@@ -112,6 +112,17 @@ class DeviceTest {
     }
 
     @Test
+    void cudaWithoutADriverIsAUsageErrorNamingWhatIsMissing() {
+        var run = graft("bench", "--arch", "cifar_resnet20", "--batch", 2, "--mode", "infer", "--device", "cuda");
+        if (run.code() == 0) {
+            System.out.println("DeviceTest: this machine runs CUDA; the no-driver message is not checked");
+            return;
+        }
+        assertEquals(2, run.code(), run.err());
+        assertTrue(run.err().contains("--device cuda: CUDA backend unavailable: libcuda.so.1"), run.err());
+    }
+
+    @Test
     void anUnknownOrMissingDeviceIsOneClearUsageError() {
         var unknown = graft("bench", "--arch", "cifar_resnet20", "--batch", 2, "--mode", "infer", "--device", "tpu");
         assertEquals(2, unknown.code());
