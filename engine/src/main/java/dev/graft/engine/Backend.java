@@ -15,7 +15,7 @@ package dev.graft.engine;
  * The CPU backend lives in {@code dev.graft.engine.cpu}; the CUDA backend in the kernels module.
  */
 public interface Backend extends MemoryOps, ElementwiseOps, ReductionOps, MatmulOps, ConvolutionOps, PoolingOps,
-        NormalizationOps, LossOps, OptimizerOps {
+        NormalizationOps, LossOps, OptimizerOps, IndexingOps {
     /** The name users select it by ({@code cpu}, {@code cuda}). */
     String name();
 }

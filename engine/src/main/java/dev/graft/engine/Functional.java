@@ -197,6 +197,29 @@ public final class Functional {
         return t.isContiguous() && t.offset() == 0 && t.storage().size() == t.numel() ? t : t.contiguousCopy();
     }
 
+    // ---------------------------------------------------------------- indexing
+
+    /**
+     * Rows {@code indices} (I64 [B]) of a constant {@code table} [M, D] as a new [B, D] tensor, e.g. a batch of
+     * cached features; records no history.
+     */
+    public static Tensor gatherRows(Tensor table, Tensor indices) {
+        Ops.requireFloating("gather_rows", table);
+        if (table.dim() != 2 || indices.dtype() != DType.I64 || indices.dim() != 1) {
+            throw new IllegalArgumentException("gather_rows: needs a 2-D table and I64 indices [B], got "
+                    + Shape.format(table.shapeRef()) + " and " + indices.dtype() + " " + Shape.format(indices.shapeRef()));
+        }
+        if (table.backend() != indices.backend()) {
+            throw new IllegalArgumentException("gather_rows: table lives on backend " + table.backend().name()
+                    + ", indices on " + indices.backend().name());
+        }
+        if (table.requiresGrad() && NoGrad.isGradEnabled()) {
+            throw new IllegalArgumentException("gather_rows: records no gradient, but the table "
+                    + Shape.format(table.shapeRef()) + " requires one");
+        }
+        return table.backend().gatherRows(dense(table), indices);
+    }
+
     // ---------------------------------------------------------------- regularisation
 
     /** Zeroes each element with probability p and scales the rest by 1/(1-p); identity when not training. */

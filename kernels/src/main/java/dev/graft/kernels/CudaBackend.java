@@ -311,6 +311,22 @@ final class CudaBackend implements Backend {
         return batchNorm.backward(dense(gradOut), dense(x), dense(weight), dense(saveMean), dense(saveInvStd), wanted);
     }
 
+    // ---------------------------------------------------------------- indexing
+
+    @Override
+    public Tensor gatherRows(Tensor table, Tensor indices) {
+        own("gather_rows", table, indices);
+        Tensor t = dense(table);
+        Tensor idx = dense(indices);
+        int rows = idx.numel();
+        int dim = t.size(1);
+        CudaStorage out = device.allocate(t.dtype(), rows * dim);
+        device.kernels().launch(t.dtype() == DType.F64 ? KernelImage.GATHER_ROWS_F64 : KernelImage.GATHER_ROWS_F32,
+                (long) rows * dim, CudaStorage.address(t), CudaStorage.address(idx), out.address(), (long) rows,
+                (long) t.size(0), (long) dim, device.errorFlag());
+        return Tensor.of(out, rows, dim);
+    }
+
     // ---------------------------------------------------------------- losses and optimizers
 
     @Override

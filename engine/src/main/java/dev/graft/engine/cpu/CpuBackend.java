@@ -377,6 +377,28 @@ public final class CpuBackend implements Backend {
             gb == null ? null : Tensor.of(gb, c)};
     }
 
+    // ---------------------------------------------------------------- indexing
+
+    @Override
+    public Tensor gatherRows(Tensor table, Tensor indices) {
+        int m = table.size(0);
+        int d = table.size(1);
+        CpuStorage t = storageOf(contiguous(table));
+        long[] idx = downloadLongs(indices);
+        CpuStorage out = CpuStorage.allocate(table.dtype(), idx.length * d);
+        for (int r = 0; r < idx.length; r++) {
+            if (idx[r] < 0 || idx[r] >= m) {
+                throw new IllegalArgumentException("gather_rows: row " + idx[r] + " out of range [0, " + m + ")");
+            }
+            if (t.f != null) {
+                System.arraycopy(t.f, (int) idx[r] * d, out.f, r * d, d);
+            } else {
+                System.arraycopy(t.d, (int) idx[r] * d, out.d, r * d, d);
+            }
+        }
+        return Tensor.of(out, idx.length, d);
+    }
+
     // ---------------------------------------------------------------- optimizers
 
     /** Dense F32 parameters take the fused in-place kernel; anything else the composed default. */

@@ -164,6 +164,25 @@ class FencedBackendTest {
     }
 
     @Test
+    void gatheredRowsAreTheTablesRowsOnBothBackends() {
+        Tensor table = randn(30, 7, 5);
+        Tensor indices = Tensor.ofLongs(new long[] {6, 0, 6, 3}, 4);
+        float[] all = table.toFloatArray();
+        float[] expected = new float[4 * 5];
+        long[] picked = indices.toLongArray();
+        for (int r = 0; r < 4; r++) {
+            System.arraycopy(all, (int) picked[r] * 5, expected, r * 5, 5);
+        }
+        assertArrayEquals(expected, Functional.gatherRows(table, indices).toFloatArray());
+        Tensor onFence = Functional.gatherRows(table.to(FENCED), indices.to(FENCED));
+        assertSame(FENCED, onFence.backend());
+        assertArrayEquals(expected, onFence.toFloatArray());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Functional.gatherRows(table, Tensor.ofLongs(new long[] {7}, 1)));
+        assertTrue(e.getMessage().contains("row 7 out of range [0, 7)"), e.getMessage());
+    }
+
+    @Test
     void theComposedFusedConvolutionMatchesTheCpuKernel() {
         Tensor x = randn(20, 2, 5, 7, 6);
         Tensor w = randn(21, 4, 5, 3, 3);

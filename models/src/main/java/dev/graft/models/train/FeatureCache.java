@@ -1,6 +1,8 @@
 package dev.graft.models.train;
 
 import dev.graft.engine.Backend;
+import dev.graft.engine.Backends;
+import dev.graft.engine.Functional;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Tensor;
 import dev.graft.models.data.Batch;
@@ -29,12 +31,13 @@ import java.util.Iterator;
 final class FeatureCache implements AutoCloseable {
     private final int dim;
     private final boolean[] present;
-    private final float[] memory;
+    /** The in-memory features [size, dim] on the network's backend, so batches are gathered there; or null. */
+    private final Tensor memory;
     private final FileChannel file;
     private final Path path;
     private final double seconds;
 
-    private FeatureCache(int dim, boolean[] present, float[] memory, FileChannel file, Path path, double seconds) {
+    private FeatureCache(int dim, boolean[] present, Tensor memory, FileChannel file, Path path, double seconds) {
         this.dim = dim;
         this.present = present;
         this.memory = memory;
@@ -86,7 +89,9 @@ final class FeatureCache implements AutoCloseable {
                 network.train();
             }
         }
-        return new FeatureCache(dim, present, memory, file, inMemory ? null : spillFile,
+        // Handed over without a copy on the CPU; uploaded once to any other device.
+        Tensor table = inMemory ? Tensor.of(Backends.cpu().upload(memory), size, dim).to(device) : null;
+        return new FeatureCache(dim, present, table, file, inMemory ? null : spillFile,
                 (System.nanoTime() - start) / 1e9);
     }
 
@@ -106,26 +111,29 @@ final class FeatureCache implements AutoCloseable {
         return seconds;
     }
 
-    /** The features of {@code rows} (all present), [rows.length, dim]. */
+    /** The features of {@code rows} (all present), [rows.length, dim], on the network's backend when in memory. */
     Tensor rows(int[] rows) {
+        if (memory != null) {
+            long[] indices = new long[rows.length];
+            for (int r = 0; r < rows.length; r++) {
+                indices[r] = rows[r];
+            }
+            return Functional.gatherRows(memory, Tensor.ofLongs(indices, rows.length).to(memory.backend()));
+        }
         float[] out = new float[rows.length * dim];
         for (int r = 0; r < rows.length; r++) {
-            if (memory != null) {
-                System.arraycopy(memory, rows[r] * dim, out, r * dim, dim);
-            } else {
-                ByteBuffer buf = ByteBuffer.allocate(dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                try {
-                    long at = (long) rows[r] * dim * Float.BYTES;
-                    while (buf.hasRemaining()) {
-                        if (file.read(buf, at + buf.position()) < 0) {
-                            throw new IOException(path + ": feature cache ends early at row " + rows[r]);
-                        }
+            ByteBuffer buf = ByteBuffer.allocate(dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            try {
+                long at = (long) rows[r] * dim * Float.BYTES;
+                while (buf.hasRemaining()) {
+                    if (file.read(buf, at + buf.position()) < 0) {
+                        throw new IOException(path + ": feature cache ends early at row " + rows[r]);
                     }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
                 }
-                buf.flip().asFloatBuffer().get(out, r * dim, dim);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
+            buf.flip().asFloatBuffer().get(out, r * dim, dim);
         }
         return Tensor.of(out, rows.length, dim);
     }
