@@ -38,7 +38,8 @@ class CudnnConvolutionTest {
         ConvGeometry depthwise = ConvGeometry.of(input, new int[] {4, 1, 3, 3}, new int[] {1, 1}, new int[] {1, 1},
                 new int[] {1, 1}, 4);
         ConvolutionKey.Direction f = ConvolutionKey.Direction.FORWARD;
-        assertNotEquals(CudnnConvolution.key(a, DType.F32, FMA_MATH, f), CudnnConvolution.key(b, DType.F32, FMA_MATH, f));
+        assertNotEquals(CudnnConvolution.key(a, DType.F32, FMA_MATH, f),
+                CudnnConvolution.key(b, DType.F32, FMA_MATH, f));
         assertEquals(4, CudnnConvolution.key(depthwise, DType.F32, FMA_MATH, f).groups());
         assertEquals(1, CudnnConvolution.key(depthwise, DType.F32, FMA_MATH, f).c() / 4);
     }
