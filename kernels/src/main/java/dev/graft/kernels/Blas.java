@@ -3,7 +3,7 @@ package dev.graft.kernels;
 import jcuda.driver.CUstream;
 
 /**
- * Single-precision GEMM on device memory through cuBLAS, in cuBLAS's column-major convention:
+ * Single- and double-precision GEMM on device memory through cuBLAS, in cuBLAS's column-major convention:
  * {@code C = alpha * op(A) * op(B) + beta * C} with op(A) m x k, op(B) k x n, C m x n, and leading dimensions
  * counted in elements. A row-major product {@code C = A B} is the column-major {@code C^T = B^T A^T}: swap the
  * operands and m with n. Pointers are raw device addresses ({@link DeviceAddress}); alpha and beta are host
@@ -27,6 +27,14 @@ public interface Blas extends AutoCloseable {
     /** {@code batchCount} independent GEMMs; matrix i of A starts at {@code a + i * strideA} elements. */
     void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda,
             long strideA, long b, int ldb, long strideB, float beta, long c, int ldc, long strideC, int batchCount);
+
+    /** The F64 {@link #sgemm}; the math mode does not apply (TF32 concerns F32 inputs only). */
+    void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda, long b, int ldb,
+            double beta, long c, int ldc);
+
+    /** The F64 {@link #sgemmStridedBatched}. */
+    void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda,
+            long strideA, long b, int ldb, long strideB, double beta, long c, int ldc, long strideC, int batchCount);
 
     /** Destroys the cuBLAS handle. */
     @Override

@@ -1,6 +1,7 @@
 package dev.graft.kernels;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -17,7 +18,7 @@ import jcuda.driver.CUstream;
 import jcuda.runtime.cudaStream_t;
 
 /**
- * {@link Blas} through java.lang.foreign, calling the six cuBLAS functions graft needs by name in
+ * {@link Blas} through java.lang.foreign, calling the eight cuBLAS functions graft needs by name in
  * {@code libcublas.so.13} (or {@code .12}): CUDA 13 machines have no library JCublas2's natives can link to.
  * The descriptors follow the prototypes of {@code cublas_api.h} (identical in CUDA 12 and 13); on x86-64
  * handles, streams and pointers are ADDRESS, {@code int} and the enum types are JAVA_INT, {@code long long int}
@@ -51,10 +52,26 @@ final class ForeignBlas implements Blas {
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT,
             JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
 
+    /**
+     * {@code cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, cublasOperation_t transa,
+     * cublasOperation_t transb, int m, int n, int k, const double *alpha, const double *A, int lda,
+     * const double *B, int ldb, const double *beta, double *C, int ldc)}
+     */
+    static final FunctionDescriptor DGEMM = SGEMM;
+    /**
+     * {@code cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cublasOperation_t transa,
+     * cublasOperation_t transb, int m, int n, int k, const double *alpha, const double *A, int lda,
+     * long long int strideA, const double *B, int ldb, long long int strideB, const double *beta, double *C,
+     * int ldc, long long int strideC, int batchCount)}; like {@link #DGEMM}, the F32 layout, since only the
+     * pointees' types differ.
+     */
+    static final FunctionDescriptor DGEMM_STRIDED_BATCHED = SGEMM_STRIDED_BATCHED;
+
     /** Symbol name to descriptor, for the lookup and for the test that checks them against the prototypes. */
     static final Map<String, FunctionDescriptor> FUNCTIONS = Map.of("cublasCreate_v2", CREATE,
             "cublasDestroy_v2", DESTROY, "cublasSetStream_v2", SET_STREAM, "cublasSetMathMode", SET_MATH_MODE,
-            "cublasSgemm_v2", SGEMM, "cublasSgemmStridedBatched", SGEMM_STRIDED_BATCHED);
+            "cublasSgemm_v2", SGEMM, "cublasSgemmStridedBatched", SGEMM_STRIDED_BATCHED, "cublasDgemm_v2", DGEMM,
+            "cublasDgemmStridedBatched", DGEMM_STRIDED_BATCHED);
 
     private static final int CUBLAS_OP_N = 0;
     private static final int CUBLAS_OP_T = 1;
@@ -66,12 +83,16 @@ final class ForeignBlas implements Blas {
     private final MethodHandle setMathMode;
     private final MethodHandle sgemm;
     private final MethodHandle sgemmStridedBatched;
+    private final MethodHandle dgemm;
+    private final MethodHandle dgemmStridedBatched;
     private final MemorySegment handle;
     private final String description;
     // Host-side alpha and beta; cuBLAS reads them before the call returns (host pointer mode, the default).
     private final Arena scalarsArena = Arena.ofShared();
     private final MemorySegment alphaSlot = scalarsArena.allocate(JAVA_FLOAT);
     private final MemorySegment betaSlot = scalarsArena.allocate(JAVA_FLOAT);
+    private final MemorySegment alphaSlot64 = scalarsArena.allocate(JAVA_DOUBLE);
+    private final MemorySegment betaSlot64 = scalarsArena.allocate(JAVA_DOUBLE);
 
     private ForeignBlas(SymbolLookup library, String description) {
         Linker linker = Linker.nativeLinker();
@@ -81,6 +102,9 @@ final class ForeignBlas implements Blas {
         this.sgemm = linker.downcallHandle(library.findOrThrow("cublasSgemm_v2"), SGEMM);
         this.sgemmStridedBatched =
                 linker.downcallHandle(library.findOrThrow("cublasSgemmStridedBatched"), SGEMM_STRIDED_BATCHED);
+        this.dgemm = linker.downcallHandle(library.findOrThrow("cublasDgemm_v2"), DGEMM);
+        this.dgemmStridedBatched =
+                linker.downcallHandle(library.findOrThrow("cublasDgemmStridedBatched"), DGEMM_STRIDED_BATCHED);
         MethodHandle create = linker.downcallHandle(library.findOrThrow("cublasCreate_v2"), CREATE);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
@@ -170,6 +194,45 @@ final class ForeignBlas implements Blas {
         }
         if (status != 0) {
             throw new CudaException(CudaException.Library.CUBLAS, status, "cublasSgemmStridedBatched("
+                    + Blas.gemmArguments(transA, transB, m, n, k, lda, ldb, ldc) + ", batch=" + batchCount + ")");
+        }
+    }
+
+    @Override
+    public void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda, long b,
+            int ldb, double beta, long c, int ldc) {
+        alphaSlot64.set(JAVA_DOUBLE, 0, alpha);
+        betaSlot64.set(JAVA_DOUBLE, 0, beta);
+        int status;
+        try {
+            status = (int) dgemm.invokeExact(handle, op(transA), op(transB), m, n, k, alphaSlot64,
+                    MemorySegment.ofAddress(a), lda, MemorySegment.ofAddress(b), ldb, betaSlot64,
+                    MemorySegment.ofAddress(c), ldc);
+        } catch (Throwable e) {
+            throw new IllegalStateException("cublasDgemm_v2", e);
+        }
+        if (status != 0) {
+            throw new CudaException(CudaException.Library.CUBLAS, status,
+                    "cublasDgemm_v2(" + Blas.gemmArguments(transA, transB, m, n, k, lda, ldb, ldc) + ")");
+        }
+    }
+
+    @Override
+    public void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, long a,
+            int lda, long strideA, long b, int ldb, long strideB, double beta, long c, int ldc, long strideC,
+            int batchCount) {
+        alphaSlot64.set(JAVA_DOUBLE, 0, alpha);
+        betaSlot64.set(JAVA_DOUBLE, 0, beta);
+        int status;
+        try {
+            status = (int) dgemmStridedBatched.invokeExact(handle, op(transA), op(transB), m, n, k, alphaSlot64,
+                    MemorySegment.ofAddress(a), lda, strideA, MemorySegment.ofAddress(b), ldb, strideB,
+                    betaSlot64, MemorySegment.ofAddress(c), ldc, strideC, batchCount);
+        } catch (Throwable e) {
+            throw new IllegalStateException("cublasDgemmStridedBatched", e);
+        }
+        if (status != 0) {
+            throw new CudaException(CudaException.Library.CUBLAS, status, "cublasDgemmStridedBatched("
                     + Blas.gemmArguments(transA, transB, m, n, k, lda, ldb, ldc) + ", batch=" + batchCount + ")");
         }
     }

@@ -80,6 +80,31 @@ final class JCublasBlas implements Blas {
     }
 
     @Override
+    public void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda, long b,
+            int ldb, double beta, long c, int ldc) {
+        int status = JCublas2.cublasDgemm(handle, op(transA), op(transB), m, n, k, Pointer.to(new double[] {alpha}),
+                DeviceAddress.at(a), lda, DeviceAddress.at(b), ldb, Pointer.to(new double[] {beta}),
+                DeviceAddress.at(c), ldc);
+        if (status != 0) {
+            throw new CudaException(CudaException.Library.CUBLAS, status,
+                    "cublasDgemm(" + Blas.gemmArguments(transA, transB, m, n, k, lda, ldb, ldc) + ")");
+        }
+    }
+
+    @Override
+    public void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, long a,
+            int lda, long strideA, long b, int ldb, long strideB, double beta, long c, int ldc, long strideC,
+            int batchCount) {
+        int status = JCublas2.cublasDgemmStridedBatched(handle, op(transA), op(transB), m, n, k,
+                Pointer.to(new double[] {alpha}), DeviceAddress.at(a), lda, strideA, DeviceAddress.at(b), ldb, strideB,
+                Pointer.to(new double[] {beta}), DeviceAddress.at(c), ldc, strideC, batchCount);
+        if (status != 0) {
+            throw new CudaException(CudaException.Library.CUBLAS, status, "cublasDgemmStridedBatched("
+                    + Blas.gemmArguments(transA, transB, m, n, k, lda, ldb, ldc) + ", batch=" + batchCount + ")");
+        }
+    }
+
+    @Override
     public void close() {
         CudaException.checkCublas(JCublas2.cublasDestroy(handle), "cublasDestroy");
     }

@@ -118,6 +118,17 @@ class BlasLoaderTest {
         }
 
         @Override
+        public void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, long a, int lda, long b,
+                int ldb, double beta, long c, int ldc) {
+        }
+
+        @Override
+        public void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, long a,
+                int lda, long strideA, long b, int ldb, long strideB, double beta, long c, int ldc, long strideC,
+                int batchCount) {
+        }
+
+        @Override
         public void close() {
         }
     }

@@ -33,7 +33,15 @@ class ForeignBlasTest {
                     + " cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k,"
                     + " const float *alpha, const float *A, int lda, long long int strideA, const float *B, int ldb,"
                     + " long long int strideB, const float *beta, float *C, int ldc, long long int strideC,"
-                    + " int batchCount)");
+                    + " int batchCount)",
+            "cublasDgemm_v2", "cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, cublasOperation_t transa,"
+                    + " cublasOperation_t transb, int m, int n, int k, const double *alpha, const double *A, int lda,"
+                    + " const double *B, int ldb, const double *beta, double *C, int ldc)",
+            "cublasDgemmStridedBatched", "cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle,"
+                    + " cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k,"
+                    + " const double *alpha, const double *A, int lda, long long int strideA, const double *B,"
+                    + " int ldb, long long int strideB, const double *beta, double *C, int ldc,"
+                    + " long long int strideC, int batchCount)");
 
     /** A C type on x86-64 Linux: pointers and opaque handles (pointers) are addresses, enums are 4-byte ints. */
     private static MemoryLayout layoutOf(String declaration) {
