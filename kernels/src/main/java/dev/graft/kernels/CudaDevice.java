@@ -55,7 +55,7 @@ final class CudaDevice {
         this.blas = choice.blas();
         this.blasDescription = choice.description();
         blas.setStream(stream);
-        blas.setTf32(Boolean.getBoolean("graft.cuda.tf32") || "1".equals(System.getenv("GRAFT_TF32")));
+        blas.setTf32(tf32Allowed());
         this.kernels = new Kernels(stream);
         this.workspace = new Workspace(allocator);
         this.errorFlag = allocator.allocate(Integer.BYTES);
@@ -70,6 +70,14 @@ final class CudaDevice {
 
     CudaBackend backend() {
         return backend;
+    }
+
+    /**
+     * Whether F32 convolutions and GEMMs may use TF32 tensor cores (system property {@code graft.cuda.tf32=true} or
+     * {@code GRAFT_TF32=1}); off by default, so that F32 means F32.
+     */
+    static boolean tf32Allowed() {
+        return Boolean.getBoolean("graft.cuda.tf32") || "1".equals(System.getenv("GRAFT_TF32"));
     }
 
     /** "NVIDIA H200, cuBLAS through ...": what the device and its libraries are. */

@@ -52,12 +52,7 @@ final class CudnnConvolution {
 
     CudnnConvolution(CudaDevice device) {
         this.device = device;
-        this.tf32 = tf32Allowed();
-    }
-
-    /** Whether F32 convolutions and GEMMs may use TF32 tensor cores, as CudaDevice decides for cuBLAS. */
-    static boolean tf32Allowed() {
-        return Boolean.getBoolean("graft.cuda.tf32") || "1".equals(System.getenv("GRAFT_TF32"));
+        this.tf32 = CudaDevice.tf32Allowed();
     }
 
     /** The {@code cudnnMathType_t} for convolutions on {@code dtype}: see the class comment. */

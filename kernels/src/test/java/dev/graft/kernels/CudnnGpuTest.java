@@ -37,11 +37,11 @@ class CudnnGpuTest {
         Assumptions.assumeTrue(cuda != null, "the cuda backend does not open here");
         cpu = Backends.cpu();
         System.out.println("CudnnGpuTest on " + ((CudaBackend) cuda).device().describe() + ", TF32 "
-                + (CudnnConvolution.tf32Allowed() ? "allowed" : "off"));
+                + (CudaDevice.tf32Allowed() ? "allowed" : "off"));
     }
 
     private static double tolerance(DType dtype) {
-        return dtype == DType.F64 ? 1e-10 : CudnnConvolution.tf32Allowed() ? 3e-3 : 1e-4;
+        return dtype == DType.F64 ? 1e-10 : CudaDevice.tf32Allowed() ? 3e-3 : 1e-4;
     }
 
     private static Tensor random(Generator gen, DType dtype, int... shape) {
