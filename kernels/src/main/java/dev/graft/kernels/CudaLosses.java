@@ -35,9 +35,9 @@ final class CudaLosses {
         TensorLaunch.runGrid(device, entry, LaunchSizes.crossEntropyBlocks(n), 1, LaunchSizes.crossEntropyThreads(c), 1,
                 logits, target, weight, loss, probs, (long) n, (long) c, smoothing, device.errorFlag());
         if (weight == null) {
-            TensorLaunch.run(device, KernelImage.fill(logits.dtype()), n,
-                    TensorLaunch.views(targetWeight.shape(), targetWeight)[0], TensorLaunch.storage(targetWeight), (long) n,
-                    1.0);
+            byte[] view = TensorLaunch.views(targetWeight.shape(), targetWeight)[0];
+            TensorLaunch.run(device, KernelImage.fill(logits.dtype()), n, view, TensorLaunch.storage(targetWeight),
+                    (long) n, 1.0);
         } else {
             // w[t] as a gather of rows of weight viewed as [C, 1]; an out-of-range t was already flagged above
             // (the first code wins) and gathers 0.

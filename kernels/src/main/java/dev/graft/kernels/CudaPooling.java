@@ -26,7 +26,8 @@ final class CudaPooling {
     }
 
     Tensor[] maxPool2d(Tensor x, PoolGeometry g) {
-        String entry = floating("max_pool2d", x, KernelImage.MAX_POOL2D_FORWARD_F32, KernelImage.MAX_POOL2D_FORWARD_F64);
+        String entry = floating("max_pool2d", x, KernelImage.MAX_POOL2D_FORWARD_F32,
+                KernelImage.MAX_POOL2D_FORWARD_F64);
         expect("max_pool2d", "input", x, x.dtype(), g.n(), g.c(), g.h(), g.w());
         Tensor y = result(device, x.dtype(), g.outputShape());
         Tensor indices = result(device, DType.I64, g.outputShape());
@@ -50,7 +51,8 @@ final class CudaPooling {
     }
 
     Tensor avgPool2d(Tensor x, PoolGeometry g, boolean countIncludePad) {
-        String entry = floating("avg_pool2d", x, KernelImage.AVG_POOL2D_FORWARD_F32, KernelImage.AVG_POOL2D_FORWARD_F64);
+        String entry = floating("avg_pool2d", x, KernelImage.AVG_POOL2D_FORWARD_F32,
+                KernelImage.AVG_POOL2D_FORWARD_F64);
         expect("avg_pool2d", "input", x, x.dtype(), g.n(), g.c(), g.h(), g.w());
         Tensor y = result(device, x.dtype(), g.outputShape());
         if (y.numel() > 0) {

@@ -70,8 +70,8 @@ final class CudaReductions {
         if (last) {
             TensorLaunch.runGrid(device, entry, gridX, parts, LaunchSizes.BLOCK, 1, x, out, rows, cols, (long) parts);
         } else {
-            TensorLaunch.runGrid(device, entry, gridX, parts, LaunchSizes.SUM_FIRST_BLOCK_X, LaunchSizes.SUM_FIRST_BLOCK_Y,
-                    x, out, rows, cols, (long) parts);
+            TensorLaunch.runGrid(device, entry, gridX, parts, LaunchSizes.SUM_FIRST_BLOCK_X,
+                    LaunchSizes.SUM_FIRST_BLOCK_Y, x, out, rows, cols, (long) parts);
         }
     }
 
