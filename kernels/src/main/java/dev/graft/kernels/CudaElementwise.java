@@ -18,9 +18,13 @@ import java.util.Arrays;
  * strided views, stride-0 broadcasts included, passed as {@code View} arguments; results are new dense tensors.
  */
 final class CudaElementwise {
-    private final CudaDevice device;
+    private final OpDevice device;
 
     CudaElementwise(CudaDevice device) {
+        this(OpDevice.of(device));
+    }
+
+    CudaElementwise(OpDevice device) {
         this.device = device;
     }
 

@@ -13,9 +13,13 @@ import dev.graft.engine.Tensor;
  * synchronisation) and makes that row NaN.
  */
 final class CudaLosses {
-    private final CudaDevice device;
+    private final OpDevice device;
 
     CudaLosses(CudaDevice device) {
+        this(OpDevice.of(device));
+    }
+
+    CudaLosses(OpDevice device) {
         this.device = device;
     }
 
@@ -32,7 +36,7 @@ final class CudaLosses {
         if (n == 0) {
             return new Tensor[] {loss, probs, targetWeight};
         }
-        TensorLaunch.runGrid(device, entry, LaunchSizes.crossEntropyBlocks(n), 1, LaunchSizes.crossEntropyThreads(c), 1,
+        device.launch(entry, LaunchSizes.crossEntropyBlocks(n), 1, LaunchSizes.crossEntropyThreads(c), 1,
                 logits, target, weight, loss, probs, (long) n, (long) c, smoothing, device.errorFlag());
         if (weight == null) {
             byte[] view = TensorLaunch.views(targetWeight.shape(), targetWeight)[0];
@@ -65,7 +69,7 @@ final class CudaLosses {
         if (n == 0) {
             return gradLogits;
         }
-        TensorLaunch.runGrid(device, entry, LaunchSizes.crossEntropyBlocks(n), 1, LaunchSizes.crossEntropyThreads(c), 1,
+        device.launch(entry, LaunchSizes.crossEntropyBlocks(n), 1, LaunchSizes.crossEntropyThreads(c), 1,
                 probs, target, weight, gradLoss, (long) gradLoss.stride(0), gradLogits, (long) n, (long) c, smoothing,
                 device.errorFlag());
         return gradLogits;

@@ -2,8 +2,6 @@ package dev.graft.kernels;
 
 import dev.graft.engine.DType;
 import dev.graft.engine.Tensor;
-import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
 
 import java.lang.ref.Reference;
 import java.util.ArrayList;
@@ -20,9 +18,13 @@ import java.util.function.LongFunction;
  * launch's pointers, sizes and chunk table go up as one I64 storage ({@link MultiTensorBatch}).
  */
 final class CudaOptimizers {
-    private final CudaDevice device;
+    private final OpDevice device;
 
     CudaOptimizers(CudaDevice device) {
+        this(OpDevice.of(device));
+    }
+
+    CudaOptimizers(OpDevice device) {
         this.device = device;
     }
 
@@ -82,13 +84,8 @@ final class CudaOptimizers {
         if (batch.chunks() == 0) {
             return;
         }
-        long[] words = batch.words();
-        CudaStorage block = device.allocate(DType.I64, words.length);
-        long bytes = (long) words.length * Long.BYTES;
-        // Synchronous, and ordered after the work queued on the (blocking) stream, like the backend's uploads.
-        CudaException.checkDriver(JCudaDriver.cuMemcpyHtoD(DeviceAddress.at(block.address()), Pointer.to(words), bytes),
-                entry + ": cuMemcpyHtoD(" + bytes + " bytes of pointers and chunks)");
-        device.kernels().launch(entry, LaunchSizes.optimizerBlocks(batch.chunks()), 1, LaunchSizes.BLOCK, 1, 0,
+        CudaStorage block = device.upload(batch.words());
+        device.launch(entry, LaunchSizes.optimizerBlocks(batch.chunks()), 1, LaunchSizes.BLOCK, 1,
                 args.apply(block.address()));
         Reference.reachabilityFence(block);
     }

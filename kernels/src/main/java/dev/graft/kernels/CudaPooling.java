@@ -19,9 +19,13 @@ final class CudaPooling {
     /** The engine's pooling has no dilation. */
     private static final int NO_DILATION = 1;
 
-    private final CudaDevice device;
+    private final OpDevice device;
 
     CudaPooling(CudaDevice device) {
+        this(OpDevice.of(device));
+    }
+
+    CudaPooling(OpDevice device) {
         this.device = device;
     }
 

@@ -12,10 +12,14 @@ import dev.graft.engine.Tensor;
  * maximum along one dimension with the index of its first occurrence.
  */
 final class CudaReductions {
-    private final CudaDevice device;
+    private final OpDevice device;
     private final CudaElementwise elementwise;
 
     CudaReductions(CudaDevice device, CudaElementwise elementwise) {
+        this(OpDevice.of(device), elementwise);
+    }
+
+    CudaReductions(OpDevice device, CudaElementwise elementwise) {
         this.device = device;
         this.elementwise = elementwise;
     }
@@ -68,9 +72,9 @@ final class CudaReductions {
     private void sum(String entry, boolean last, Tensor x, Tensor out, long rows, long cols, int parts) {
         int gridX = LaunchSizes.sumGridX(last, rows, cols);
         if (last) {
-            TensorLaunch.runGrid(device, entry, gridX, parts, LaunchSizes.BLOCK, 1, x, out, rows, cols, (long) parts);
+            device.launch(entry, gridX, parts, LaunchSizes.BLOCK, 1, x, out, rows, cols, (long) parts);
         } else {
-            TensorLaunch.runGrid(device, entry, gridX, parts, LaunchSizes.SUM_FIRST_BLOCK_X,
+            device.launch(entry, gridX, parts, LaunchSizes.SUM_FIRST_BLOCK_X,
                     LaunchSizes.SUM_FIRST_BLOCK_Y, x, out, rows, cols, (long) parts);
         }
     }
@@ -107,7 +111,7 @@ final class CudaReductions {
         for (int d = dim + 1; d < shape.length; d++) {
             inner *= shape[d];
         }
-        TensorLaunch.runGrid(device, entry, LaunchSizes.maxMiddleBlocks(outer, inner), 1, LaunchSizes.BLOCK, 1,
+        device.launch(entry, LaunchSizes.maxMiddleBlocks(outer, inner), 1, LaunchSizes.BLOCK, 1,
                 src, values, indices, outer, (long) shape[dim], inner);
         return new Tensor[] {values, indices};
     }

@@ -4,29 +4,21 @@ import dev.graft.engine.DType;
 import dev.graft.engine.Shape;
 import dev.graft.engine.Tensor;
 
-import java.lang.ref.Reference;
-
 /**
  * Launches of graft's kernels whose arguments may be tensors, as the op classes make them. A {@link Tensor}
  * argument passes the device address of its first element (offset included), a {@link CudaStorage} its base
  * address (for strided kernels, whose {@code View} carries the offset), {@code null} a null pointer; anything
- * else goes to {@link Kernels} as it is. Every argument stays reachable until the launch is queued: a storage
- * the collector released earlier could hand its block to an allocation made before the launch that reads it.
+ * else goes to {@link Kernels} as it is. {@link OpDevice} keeps every argument reachable until the launch is
+ * queued: a storage the collector released earlier could hand its block to an allocation made before the launch
+ * that reads it.
  */
 final class TensorLaunch {
     private TensorLaunch() {
     }
 
     /** A 1-D launch over {@code n} elements. */
-    static void run(CudaDevice device, String entry, long n, Object... args) {
-        runGrid(device, entry, Kernels.blocks(n), 1, Kernels.BLOCK, 1, args);
-    }
-
-    /** A launch on a grid of {@code gridX × gridY} blocks of {@code blockX × blockY} threads. */
-    static void runGrid(CudaDevice device, String entry, int gridX, int gridY, int blockX, int blockY,
-                        Object... args) {
-        device.kernels().launch(entry, gridX, gridY, blockX, blockY, 0, arguments(args));
-        Reference.reachabilityFence(args);
+    static void run(OpDevice device, String entry, long n, Object... args) {
+        device.launch(entry, Kernels.blocks(n), 1, Kernels.BLOCK, 1, args);
     }
 
     /** The arguments as {@link Kernels} takes them: tensors, storages and nulls become device addresses. */
@@ -70,7 +62,7 @@ final class TensorLaunch {
     }
 
     /** A new dense tensor of {@code shape} whose every element the next kernel writes. */
-    static Tensor result(CudaDevice device, DType dtype, int... shape) {
+    static Tensor result(OpDevice device, DType dtype, int... shape) {
         return Tensor.of(device.allocate(dtype, Shape.numel(shape)), shape);
     }
 
