@@ -348,6 +348,7 @@ final class CudaBackend implements Backend {
                         double lr, double weightDecay, double momentum, double dampening, boolean nesterov) {
         own("sgd", params.toArray(Tensor[]::new));
         own("sgd", grads.toArray(Tensor[]::new));
+        own("sgd", buffers.toArray(Tensor[]::new));
         if (CudaOptimizers.fusable(params, grads, buffers)) {
             optimizers.sgd(params, grads, buffers, firstStep, lr, weightDecay, momentum, dampening, nesterov);
         } else {
@@ -361,6 +362,8 @@ final class CudaBackend implements Backend {
                          double beta2, double eps) {
         own("adam", params.toArray(Tensor[]::new));
         own("adam", grads.toArray(Tensor[]::new));
+        own("adam", expAvgs.toArray(Tensor[]::new));
+        own("adam", expAvgSqs.toArray(Tensor[]::new));
         if (CudaOptimizers.fusable(params, grads, expAvgs, expAvgSqs)) {
             optimizers.adam(params, grads, expAvgs, expAvgSqs, steps, lr, weightDecay, decoupledDecay, beta1, beta2, eps);
         } else {
