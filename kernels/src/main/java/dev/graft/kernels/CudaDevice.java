@@ -159,12 +159,31 @@ final class CudaDevice {
             }
             // The collector knows nothing of device memory: tensors it has not collected yet still hold blocks.
             System.gc();
-            long deadline = System.nanoTime() + RELEASE_WAIT_MILLIS * 1_000_000;
-            while (released.isEmpty() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            awaitReleases();
             returnReleased();
             return allocator.allocate(bytes);
+        }
+    }
+
+    /**
+     * After a collection, waits (at most {@link #RELEASE_WAIT_MILLIS}) until the cleaner has queued releases and
+     * the queue has stopped growing for a few milliseconds.
+     */
+    private void awaitReleases() {
+        long deadline = System.nanoTime() + RELEASE_WAIT_MILLIS * 1_000_000;
+        int seen = -1;
+        while (System.nanoTime() < deadline) {
+            int now = released.size();
+            if (now > 0 && now == seen) {
+                return;
+            }
+            seen = now;
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
