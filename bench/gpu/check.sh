@@ -65,8 +65,6 @@ remaining() {
 
 mkdir -p "$out" || usage "cannot create the output folder $out"
 out="$(readlink -f "$out")"
-work="$(mktemp -d "${TMPDIR:-/tmp}/graft-check.XXXXXX")"
-mkdir -p "$work/runs"
 exec > >(tee -a "$out/check.log") 2>&1
 tee_pid=$!
 
@@ -90,6 +88,8 @@ if [[ "$device" == cuda ]]; then
     fi
     gpu_line="$(head -n 1 <<<"$gpu_line")"
 fi
+work="$(mktemp -d "${TMPDIR:-/tmp}/graft-check.XXXXXX")"
+mkdir -p "$work/runs"
 cuda_driver="$( [[ -n "$nvidia_smi" ]] && timeout 30 "$nvidia_smi" 2>/dev/null | grep -o 'CUDA Version: [0-9.]*' | head -n 1)"
 nvcc_version="$(command -v nvcc >/dev/null && nvcc --version | grep -o 'release [0-9.]*' | head -n 1)"
 {
@@ -102,7 +102,7 @@ nvcc_version="$(command -v nvcc >/dev/null && nvcc --version | grep -o 'release 
     echo "nvcc=${nvcc_version#release }"
     echo "nproc=$(nproc)"
     echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
-    echo "memory=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+    echo "memory=$(awk '/^MemTotal:/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
     echo "kernel=$(uname -r)"
     echo "image_size=$image_size"
     echo "warmup=$warmup"
@@ -118,6 +118,7 @@ finish() {
     "$python" "$carry/summarize.py" "$work" "$carry/pack.txt" "$out"
     status=$?
     ((rc != 0)) && status=$rc
+    rm -rf "$work"
     exec 1>&- 2>&-
     wait "$tee_pid" 2>/dev/null
     exit "$status"
@@ -133,7 +134,9 @@ if [[ -f "$java_arg" && "$java_arg" == *.tar.xz ]]; then
     if command -v xz >/dev/null; then
         tar -C "$java_home" -xJf "$java_arg" || { echo "check.sh: cannot unpack $java_arg" >&2; exit 2; }
     else
-        "$python" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$java_arg" "$java_home" ||
+        "$python" -c 'import sys, tarfile
+kw = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+tarfile.open(sys.argv[1]).extractall(sys.argv[2], **kw)' "$java_arg" "$java_home" ||
             { echo "check.sh: cannot unpack $java_arg" >&2; exit 2; }
     fi
 elif [[ -x "$java_arg/bin/java" ]]; then
@@ -194,7 +197,8 @@ console="$(find "$carry/test" -maxdepth 1 -name 'junit-platform-console-standalo
 limit=$(($(remaining) < test_limit ? $(remaining) : test_limit))
 echo "== GPU tests (JUnit tag gpu, at most ${limit}s)"
 scan=()
-for jar in $(tr ':' ' ' <<<"$test_cp"); do
+IFS=: read -r -a test_jars <<<"$test_cp"
+for jar in "${test_jars[@]}"; do
     [[ "$jar" == */jqwik* ]] || scan+=(--scan-class-path "$jar")
 done
 if [[ -z "$console" ]]; then
