@@ -110,11 +110,12 @@ in_graft_jar() {
 }
 
 # The kernels jar and every library on its test classpath: test frameworks to test/ (JUnit's own jars, opentest4j
-# and apiguardian are inside the console launcher), the rest to lib/ unless graft.jar has it already.
+# and apiguardian are inside the console launcher; the engine's test-jar is copied below), the rest to lib/ unless
+# graft.jar has it already.
 for jar in "$kernels_jar" $(tr ':' ' ' <"$classpath_file"); do
     [[ -f "$jar" ]] || die "$jar on the kernels test classpath is not a jar (build with package first)"
     case "$jar" in
-        */org/junit/* | */org/opentest4j/* | */org/apiguardian/*) ;;
+        */org/junit/* | */org/opentest4j/* | */org/apiguardian/* | */graft-engine-*-tests.jar) ;;
         */net/jqwik/*) cp "$jar" "$carry/test/" ;;
         *) in_graft_jar "$jar" || cp "$jar" "$carry/lib/" ;;
     esac
