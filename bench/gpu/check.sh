@@ -10,8 +10,9 @@
 #   1. the machine: GPU name, driver, CUDA version, cores; no NVIDIA GPU here stops the script at once (exit 3);
 #   2. LD_LIBRARY_PATH gets the pip nvidia libraries (cuDNN 9 aborts the process unless its sub-libraries are on
 #      it) and the driver's folder;
-#   3. the GPU tests (JUnit tag `gpu`) through the JUnit console launcher: XML reports in OUT_DIR/junit, the text
-#      in OUT_DIR/junit.txt (at most CHECK_TEST_S seconds, default 150);
+#   3. the GPU tests (JUnit tag `gpu`) and the engine's gradient, parity and optimizer suites (tag `backend`) with
+#      their inputs on the device (-Dgraft.test.backend), through the JUnit console launcher: XML reports in
+#      OUT_DIR/junit, the text in OUT_DIR/junit.txt (at most CHECK_TEST_S seconds, default 200);
 #   4. graft against PyTorch eager, alternating run by run: ResNet-50 full training step and frozen-backbone step
 #      at batch CHECK_TRAIN_BATCH (64), inference at CHECK_INFER_BATCH (256); F32, then TF32 too when graft knows
 #      its flag (pack.txt, or CHECK_TF32=yes|no); CHECK_ROUNDS (2) rounds; each run at most CHECK_RUN_S (120) s;
@@ -37,7 +38,7 @@ carry="$(readlink -f "${2:-$script_dir}")"
 out="${3:-${OUT:-$(dirname "$carry")/check-$(date -u +%Y%m%d-%H%M%S)}}"
 device="${CHECK_DEVICE:-cuda}"
 budget="${CHECK_BUDGET_S:-450}"
-test_limit="${CHECK_TEST_S:-150}"
+test_limit="${CHECK_TEST_S:-200}"
 run_limit="${CHECK_RUN_S:-120}"
 rounds="${CHECK_ROUNDS:-2}"
 train_batch="${CHECK_TRAIN_BATCH:-64}"
@@ -195,7 +196,7 @@ console="$(find "$carry/test" -maxdepth 1 -name 'junit-platform-console-standalo
 
 # --- 3. the GPU tests ----------------------------------------------------------------------------------------------
 limit=$(($(remaining) < test_limit ? $(remaining) : test_limit))
-echo "== GPU tests (JUnit tag gpu, at most ${limit}s)"
+echo "== GPU tests and the engine's suites on $device (JUnit tags gpu, backend; at most ${limit}s)"
 scan=()
 IFS=: read -r -a test_jars <<<"$test_cp"
 for jar in "${test_jars[@]}"; do
@@ -205,9 +206,9 @@ if [[ -z "$console" ]]; then
     echo "check.sh: no junit-platform-console-standalone jar in $carry/test" >&2
     echo "rc=missing" >"$work/junit.env"
 else
-    timeout -k 10 "$limit" "$java" "${jvm[@]}" -Xmx24g -jar "$console" execute --disable-banner \
-        --disable-ansi-colors --details=tree --class-path "$lib_cp:$test_cp" "${scan[@]}" \
-        --include-classname '.*' --include-tag gpu --exclude-engine junit-platform-suite \
+    timeout -k 10 "$limit" "$java" "${jvm[@]}" -Xmx24g "-Dgraft.test.backend=$device" -jar "$console" execute \
+        --disable-banner --disable-ansi-colors --details=tree --class-path "$lib_cp:$test_cp" "${scan[@]}" \
+        --include-classname '.*' --include-tag 'gpu | backend' --exclude-engine junit-platform-suite \
         --exclude-engine junit-vintage --fail-if-no-tests --reports-dir "$out/junit" 2>&1 | tee "$out/junit.txt"
     echo "rc=${PIPESTATUS[0]}" >"$work/junit.env"
 fi

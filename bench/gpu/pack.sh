@@ -122,6 +122,8 @@ for jar in "$kernels_jar" $(tr ':' ' ' <"$classpath_file"); do
 done
 cp "$engine_tests" "$carry/test/graft-engine-tests.jar"
 jar cf "$carry/test/kernels-tests.jar" -C "$root/kernels/target/test-classes" .
+# models' GPU tests only (whole-network training against the CPU); the rest of its test classes need fixtures.
+jar cf "$carry/test/models-gpu-tests.jar" -C "$root/models/target/test-classes" dev/graft/models/gpu
 
 echo "== jlink"
 # jdeps reads the classes of every jar from one folder: given as jars, jqwik's modular ones would need their JUnit

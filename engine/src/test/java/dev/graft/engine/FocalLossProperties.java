@@ -10,12 +10,14 @@ import static dev.graft.engine.GradCheck.leaf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Finite-difference checks (F64) of {@link Functional#focalLoss} over class weights, gamma 0, 0.5 and 2 and every
  * reduction; gamma 0 is cross entropy bit for bit; and the checker rejects a focal loss whose modulating factor
  * carries no gradient, a plausible implementation mistake.
  */
+@Tag("backend")
 class FocalLossProperties {
     private static final double[] GAMMAS = {0, 0.5, 2};
 

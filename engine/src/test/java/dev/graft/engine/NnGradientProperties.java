@@ -12,6 +12,7 @@ import net.jqwik.api.constraints.IntRange;
 import static dev.graft.engine.GradCheck.assertGradients;
 import static dev.graft.engine.GradCheck.leaf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Finite-difference checks (F64) of the neural-network ops through {@link Functional}: convolution with
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * and a residual block in train mode. Each check also hands the op's backward an incoming gradient at an
  * offset, permuted and broadcast ({@link GradCheck.Seed}), as a transpose, slice or sum after the op does.
  */
+@Tag("backend")
 class NnGradientProperties {
 
     /** One spatial axis of a convolution: kernel size, stride, padding, dilation, and input beyond the minimum. */

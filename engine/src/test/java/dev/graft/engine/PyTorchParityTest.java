@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Matches graft's F32 operations against PyTorch: outputs, gradients of a random weighting of the output with
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code engine/src/test/fixtures/make_parity_fixtures.py}. Each tensor must agree within
  * {@code 1e-5 · max(1, max|reference|)} in every element.
  */
+@Tag("backend")
 class PyTorchParityTest {
     private static final double RELATIVE_TOLERANCE = 1e-5;
 

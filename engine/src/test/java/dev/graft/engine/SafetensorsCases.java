@@ -4,10 +4,13 @@ import dev.graft.engine.safetensors.SafetensorsFile;
 import dev.graft.engine.safetensors.SafetensorsFormatException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,6 +76,22 @@ public final class SafetensorsCases {
         }
     }
 
+    /**
+     * The resource as a file SafetensorsFile can map: itself in a source tree, a temporary copy when it comes
+     * from a jar (the packed GPU check runs the suites from the engine's test-jar).
+     */
+    private static Path localFile(URL url, String file) throws IOException, URISyntaxException {
+        if ("file".equals(url.getProtocol())) {
+            return Path.of(url.toURI());
+        }
+        Path copy = Files.createTempFile("graft-fixture-", "-" + file);
+        copy.toFile().deleteOnExit();
+        try (InputStream in = url.openStream()) {
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return copy;
+    }
+
     /** Reads {@code file} from {@code fixtures/optim/}. */
     public static SafetensorsCases load(String file) {
         URL url = SafetensorsCases.class.getResource(DIR + file);
@@ -80,7 +99,7 @@ public final class SafetensorsCases {
             throw new IllegalStateException("missing test resource " + DIR + file
                     + "; run engine/src/test/fixtures/make_optim_fixtures.py");
         }
-        try (SafetensorsFile f = SafetensorsFile.open(Path.of(url.toURI()))) {
+        try (SafetensorsFile f = SafetensorsFile.open(localFile(url, file))) {
             Map<String, Case> cases = new LinkedHashMap<>();
             f.metadata().forEach((name, spec) -> {
                 if (!FILE_ENTRIES.contains(name)) {

@@ -9,11 +9,13 @@ import static dev.graft.engine.GradCheck.assertGradients;
 import static dev.graft.engine.GradCheck.awayFromZero;
 import static dev.graft.engine.GradCheck.leaf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Finite-difference checks (F64) of every differentiable tensor op: elementwise with broadcasting,
  * views, reductions, matmul and joins, over shapes drawn by jqwik.
  */
+@Tag("backend")
 class TensorGradientProperties {
 
     /** b's shape: a's trailing dims, some set to 1, with {@code drop} leading dims removed. */

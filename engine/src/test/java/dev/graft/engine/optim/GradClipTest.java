@@ -18,8 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
 
 /** {@link GradClip#clipGradNorm} against torch.nn.utils.clip_grad_norm_ on the small CNN, and by hand. */
+@Tag("backend")
 class GradClipTest {
 
     @TestFactory

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Sgd, Adam and AdamW against plain double loops that restate PyTorch 1.13's update rules element by element,
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * an lr that changes every step, and a second parameter that misses its gradient on some steps (so it is
  * skipped and, for Adam, keeps its own step count). A planted flaw in the reference must be caught.
  */
+@Tag("backend")
 class OptimizerProperties {
     /** Two AVX-512 vectors and a tail (the fused F32 kernels' vector loop and masked tail), and less than a vector. */
     private static final int N1 = 37;

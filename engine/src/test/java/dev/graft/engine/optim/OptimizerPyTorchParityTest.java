@@ -23,11 +23,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Trains the small CNN of make_optim_fixtures.py in F32 with graft's optimizers and matches PyTorch 1.13's
  * parameters (within 1e-5) and optimizer state after the same steps; PyTorch ran in F64 from the same F32 start.
  */
+@Tag("backend")
 class OptimizerPyTorchParityTest {
     private static final double PARAM_TOLERANCE = 1e-5;
     /** Optimizer buffers range over orders of magnitude (exp_avg_sq ~ g²), so they are compared to their scale. */

@@ -24,12 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Resuming from {@link Optimizer#stateDict()}: an optimizer that loads another's state, directly or through a
  * safetensors file, continues bit for bit as the original does; bad state is rejected with every problem listed
  * and nothing changed.
  */
+@Tag("backend")
 class OptimizerStateTest {
     private static final String LATE = "4.weight";
 
