@@ -220,6 +220,22 @@ public final class Functional {
         return table.backend().gatherRows(dense(table), indices);
     }
 
+    /**
+     * The parameter-free shortcut "option A" of CIFAR ResNets: {@code x[:, :, ::2, ::2]} of [N, C, H, W] with
+     * {@code pad} zero channels added on each side, [N, C + 2·pad, ceil(H/2), ceil(W/2)].
+     */
+    public static Tensor subsamplePadChannels(Tensor x, int pad) {
+        Ops.requireFloating("subsample_pad_channels", x);
+        if (x.dim() != 4 || pad < 0) {
+            throw new IllegalArgumentException("subsample_pad_channels: needs a 4-D input [N, C, H, W] and a padding"
+                    + " >= 0, got " + Shape.format(x.shapeRef()) + " and " + pad);
+        }
+        int[] inShape = x.shapeRef();
+        Tensor out = x.backend().subsamplePadChannels(dense(x), pad);
+        return recordKernelOp("subsample_pad_channels", out, g -> new Tensor[] {
+            g.backend().subsamplePadChannelsBackward(g, inShape, pad)}, x);
+    }
+
     // ---------------------------------------------------------------- regularisation
 
     /** Zeroes each element with probability p and scales the rest by 1/(1-p); identity when not training. */

@@ -11,6 +11,7 @@ import net.jqwik.api.constraints.IntRange;
 
 import static dev.graft.engine.GradCheck.assertGradients;
 import static dev.graft.engine.GradCheck.leaf;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Tag;
 
@@ -101,6 +102,19 @@ class NnGradientProperties {
             assertGradients("batch_norm train", t -> Functional.batchNorm(t[0], null, null, null, null, true, 0.1, 1e-5), x);
             assertGradients("batch_norm eval", t -> Functional.batchNorm(t[0], mean, var, null, null, false, 0.1, 1e-5), x);
         }
+    }
+
+    /** The option-A shortcut against its definition (slice every other row and column, pad channels), and its gradient. */
+    @Property(tries = 20)
+    void subsamplePadChannels(@ForAll @IntRange(min = 1, max = 2) int batch, @ForAll @IntRange(min = 1, max = 3) int c,
+                              @ForAll @IntRange(min = 1, max = 5) int h, @ForAll @IntRange(min = 1, max = 5) int w,
+                              @ForAll @IntRange(min = 0, max = 2) int pad, @ForAll @IntRange(min = 0, max = 999) int seed) {
+        Tensor x = leaf(seed, 1, 0, batch, c, h, w);
+        Tensor expected = x.slice(2, 0, h, 2).slice(3, 0, w, 2).pad(new int[] {0, 0, 0, 0, pad, pad}, 0);
+        Tensor actual = Functional.subsamplePadChannels(x, pad);
+        assertArrayEquals(expected.shape(), actual.shape());
+        assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray());
+        assertGradients("subsample_pad_channels", t -> Functional.subsamplePadChannels(t[0], pad), x);
     }
 
     @Property(tries = 25)

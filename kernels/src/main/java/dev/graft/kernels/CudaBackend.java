@@ -31,6 +31,7 @@ final class CudaBackend implements Backend {
     private final CudaLosses losses;
     private final CudaOptimizers optimizers;
     private final CudaPooling pooling;
+    private final CudaIndexing indexing;
     private final CudnnConvolution convolution;
     private final CudnnBatchNorm batchNorm;
     private final CublasMatmul matmul;
@@ -42,6 +43,7 @@ final class CudaBackend implements Backend {
         this.losses = new CudaLosses(device);
         this.optimizers = new CudaOptimizers(device);
         this.pooling = new CudaPooling(device);
+        this.indexing = new CudaIndexing(device);
         this.convolution = new CudnnConvolution(device);
         this.batchNorm = new CudnnBatchNorm(device);
         this.matmul = new CublasMatmul(device, elementwise);
@@ -316,15 +318,19 @@ final class CudaBackend implements Backend {
     @Override
     public Tensor gatherRows(Tensor table, Tensor indices) {
         own("gather_rows", table, indices);
-        Tensor t = dense(table);
-        Tensor idx = dense(indices);
-        int rows = idx.numel();
-        int dim = t.size(1);
-        CudaStorage out = device.allocate(t.dtype(), rows * dim);
-        device.kernels().launch(t.dtype() == DType.F64 ? KernelImage.GATHER_ROWS_F64 : KernelImage.GATHER_ROWS_F32,
-                (long) rows * dim, CudaStorage.address(t), CudaStorage.address(idx), out.address(), (long) rows,
-                (long) t.size(0), (long) dim, device.errorFlag());
-        return Tensor.of(out, rows, dim);
+        return indexing.gatherRows(dense(table), dense(indices));
+    }
+
+    @Override
+    public Tensor subsamplePadChannels(Tensor x, int pad) {
+        own("subsample_pad_channels", x);
+        return indexing.subsamplePadChannels(dense(x), pad);
+    }
+
+    @Override
+    public Tensor subsamplePadChannelsBackward(Tensor gradOut, int[] inputShape, int pad) {
+        own("subsample_pad_channels backward", gradOut);
+        return indexing.subsamplePadChannelsBackward(dense(gradOut), inputShape, pad);
     }
 
     // ---------------------------------------------------------------- losses and optimizers

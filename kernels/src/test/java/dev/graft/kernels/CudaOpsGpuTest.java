@@ -377,6 +377,29 @@ class CudaOpsGpuTest {
         assertEquals(0, gpu.sum(logits, new boolean[] {true, true}).item());
     }
 
+    // ---------------------------------------------------------------- indexing
+
+    @Test
+    void gatheredRowsAndTheOptionAShortcutMatchTheCpu() {
+        Random rnd = new Random(12);
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            Tensor table = random(rnd, dtype, 37, 65);
+            Tensor rows = Tensor.ofLongs(new long[] {36, 0, 5, 5, 17}, 5);
+            assertClose(cpu.gatherRows(table, rows), gpu.gatherRows(table.to(gpu), rows.to(gpu)), 0, "gather " + dtype);
+            for (int[] in : new int[][] {{2, 16, 32, 32}, {3, 5, 7, 9}, {1, 1, 1, 1}}) {
+                Tensor x = random(rnd, dtype, in);
+                Tensor e = cpu.subsamplePadChannels(x, 4);
+                assertClose(e, gpu.subsamplePadChannels(x.to(gpu), 4), 0, "shortcut " + Shape.format(in));
+                Tensor g = random(rnd, dtype, e.shape());
+                assertClose(cpu.subsamplePadChannelsBackward(g, in, 4),
+                        gpu.subsamplePadChannelsBackward(g.to(gpu), in, 4), 0, "shortcut backward " + Shape.format(in));
+            }
+        }
+        Tensor bad = gpu.gatherRows(Tensor.zeros(gpu, DType.F32, 3, 2), Tensor.ofLongs(new long[] {3}, 1).to(gpu));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, bad::toFloatArray);
+        assertTrue(e.getMessage().contains("row index out of range"), e.getMessage());
+    }
+
     // ---------------------------------------------------------------- pooling
 
     @Test

@@ -205,6 +205,22 @@ class OpGroupLaunchesTest {
     }
 
     @Test
+    void indexingLaunches() {
+        CudaIndexing indexing = new CudaIndexing(device);
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            assertArrayEquals(new int[] {4, 6}, indexing.gatherRows(on(dtype, 9, 6), on(DType.I64, 4)).shape());
+            Object[] args = device.launches.getLast().args();
+            assertEquals(RecordingDevice.ERROR_FLAG, args[args.length - 1]);
+            assertArrayEquals(new int[] {2, 7, 3, 2}, indexing.subsamplePadChannels(on(dtype, 2, 3, 5, 4), 2).shape());
+            assertArrayEquals(new int[] {2, 3, 5, 4},
+                    indexing.subsamplePadChannelsBackward(on(dtype, 2, 7, 3, 2), new int[] {2, 3, 5, 4}, 2).shape());
+        }
+        assertEquals(List.of(KernelImage.GATHER_ROWS_F32, KernelImage.SHORTCUT_A_FORWARD_F32,
+                KernelImage.SHORTCUT_A_BACKWARD_F32, KernelImage.GATHER_ROWS_F64, KernelImage.SHORTCUT_A_FORWARD_F64,
+                KernelImage.SHORTCUT_A_BACKWARD_F64), checked().stream().map(RecordingDevice.Launch::entry).toList());
+    }
+
+    @Test
     void poolingLaunches() {
         CudaPooling pooling = new CudaPooling(device);
         PoolGeometry g = PoolGeometry.of("pool", new int[] {2, 3, 11, 9}, new int[] {3, 3}, new int[] {2, 2},

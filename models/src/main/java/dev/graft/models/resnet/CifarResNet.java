@@ -94,8 +94,7 @@ public final class CifarResNet extends StagedNetwork {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor sub = x.slice(2, 0, x.size(2), 2).slice(3, 0, x.size(3), 2);
-            return sub.pad(new int[] {0, 0, 0, 0, pad, pad}, 0);
+            return Functional.subsamplePadChannels(x, pad);
         }
 
         @Override
