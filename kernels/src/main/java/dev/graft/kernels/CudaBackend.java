@@ -71,7 +71,7 @@ final class CudaBackend implements Backend {
 
     /** {@code t} itself when it covers its storage contiguously from offset 0, else such a copy. */
     private Tensor dense(Tensor t) {
-        if (t == null || t.offset() == 0 && t.isContiguous() && t.storage().size() == t.numel()) {
+        if (t == null || TensorLaunch.dense(t)) {
             return t;
         }
         Tensor out = Tensor.of(device.allocate(t.dtype(), t.numel()), t.shape());
@@ -137,7 +137,7 @@ final class CudaBackend implements Backend {
     private void download(Tensor t, DType dtype, Pointer host) {
         own("download", t);
         Tensor src = t;
-        if (t.dtype() != dtype || dense(t) != t) {
+        if (t.dtype() != dtype || !TensorLaunch.dense(t)) {
             src = Tensor.of(device.allocate(dtype, t.numel()), t.shape());
             elementwise.copy(t, src);
         }
