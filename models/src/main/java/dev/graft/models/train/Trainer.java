@@ -15,6 +15,7 @@ import dev.graft.engine.optim.ParamGroup;
 import dev.graft.engine.optim.Sgd;
 import dev.graft.models.ImageClassifier;
 import dev.graft.models.bundle.BundleMetadata;
+import dev.graft.models.bundle.LoadOptions;
 import dev.graft.models.bundle.ModelBundle;
 import dev.graft.models.bundle.WeightsException;
 import dev.graft.models.data.Batch;
@@ -361,7 +362,7 @@ public final class Trainer {
     /** The saved best bundle evaluated, for the report of a resumed run whose best epoch ran before. */
     private ClassificationMetrics bestModelMetrics() throws IOException {
         try {
-            return ImageClassifier.load(config.out().resolve(BEST))
+            return ImageClassifier.load(config.out().resolve(BEST), LoadOptions.defaults(), model.device())
                     .evaluate(data.valSet(), listener::warn);
         } catch (WeightsException e) {
             throw new IOException(e.getMessage(), e);
