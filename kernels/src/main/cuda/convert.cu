@@ -34,12 +34,12 @@ template <>
 __device__ __forceinline__ long long convert<long long, long long>(long long v) { return v; }
 
 template <typename S, typename D, typename I>
-__device__ __forceinline__ void copyLoop(const View& src, const S* s, const View& dst, D* d, I n) {
+__device__ __forceinline__ void copyLoop(const View& src, const S* s, const View& dst, D* d, long long n) {
     #pragma unroll 1
-    for (I i = static_cast<I>(gridStart()); i < n; i += static_cast<I>(gridStep())) {
+    for (long long i = gridStart(); i < n; i += gridStep()) {
         const View* views[2] = {&src, &dst};
         I off[2];
-        offsetsOf(views, i, off);
+        offsetsOf(views, static_cast<I>(i), off);
         d[off[1]] = convert<S, D>(s[off[0]]);
     }
 }
@@ -47,17 +47,17 @@ __device__ __forceinline__ void copyLoop(const View& src, const S* s, const View
 template <typename S, typename D>
 __device__ __forceinline__ void copy(const View& src, const S* s, const View& dst, D* d, long long n) {
     if (n <= INT32_MAX && fits32(src) && fits32(dst)) {
-        copyLoop<S, D, int>(src, s, dst, d, static_cast<int>(n));
+        copyLoop<S, D, int>(src, s, dst, d, n);
     } else {
         copyLoop<S, D, long long>(src, s, dst, d, n);
     }
 }
 
 template <typename T, typename I>
-__device__ __forceinline__ void fillLoop(const View& dst, T* d, I n, T value) {
+__device__ __forceinline__ void fillLoop(const View& dst, T* d, long long n, T value) {
     #pragma unroll 1
-    for (I i = static_cast<I>(gridStart()); i < n; i += static_cast<I>(gridStep())) {
-        d[offsetOf(dst, i)] = value;
+    for (long long i = gridStart(); i < n; i += gridStep()) {
+        d[offsetOf(dst, static_cast<I>(i))] = value;
     }
 }
 
@@ -65,7 +65,7 @@ template <typename T>
 __device__ __forceinline__ void fill(const View& dst, T* d, long long n, double value) {
     T v = fromDouble<T>(value);
     if (n <= INT32_MAX && fits32(dst)) {
-        fillLoop<T, int>(dst, d, static_cast<int>(n), v);
+        fillLoop<T, int>(dst, d, n, v);
     } else {
         fillLoop<T, long long>(dst, d, n, v);
     }

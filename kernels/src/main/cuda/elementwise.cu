@@ -85,10 +85,11 @@ __device__ __forceinline__ T applyBinary(int op, T a, T b) {
 }
 
 template <typename T, typename I>
-__device__ __forceinline__ void unaryLoop(const View& x, const T* xs, T* y, I n, int op, const UnaryParams<T>& p) {
+__device__ __forceinline__ void unaryLoop(const View& x, const T* xs, T* y, long long n, int op,
+                                          const UnaryParams<T>& p) {
     #pragma unroll 1
-    for (I i = static_cast<I>(gridStart()); i < n; i += static_cast<I>(gridStep())) {
-        y[i] = applyUnary(op, xs[offsetOf(x, i)], p);
+    for (long long i = gridStart(); i < n; i += gridStep()) {
+        y[i] = applyUnary(op, xs[offsetOf(x, static_cast<I>(i))], p);
     }
 }
 
@@ -96,20 +97,20 @@ template <typename T>
 __device__ __forceinline__ void unary(const View& x, const T* xs, T* y, long long n, int op, double a, double b) {
     UnaryParams<T> p(a, b);
     if (n <= INT32_MAX && fits32(x)) {
-        unaryLoop<T, int>(x, xs, y, static_cast<int>(n), op, p);
+        unaryLoop<T, int>(x, xs, y, n, op, p);
     } else {
         unaryLoop<T, long long>(x, xs, y, n, op, p);
     }
 }
 
 template <typename T, typename I>
-__device__ __forceinline__ void binaryLoop(const View& a, const T* as, const View& b, const T* bs, T* out, I n,
-                                           int op) {
+__device__ __forceinline__ void binaryLoop(const View& a, const T* as, const View& b, const T* bs, T* out,
+                                           long long n, int op) {
     #pragma unroll 1
-    for (I i = static_cast<I>(gridStart()); i < n; i += static_cast<I>(gridStep())) {
+    for (long long i = gridStart(); i < n; i += gridStep()) {
         const View* views[2] = {&a, &b};
         I off[2];
-        offsetsOf(views, i, off);
+        offsetsOf(views, static_cast<I>(i), off);
         out[i] = applyBinary(op, as[off[0]], bs[off[1]]);
     }
 }
@@ -118,7 +119,7 @@ template <typename T>
 __device__ __forceinline__ void binary(const View& a, const T* as, const View& b, const T* bs, T* out, long long n,
                                        int op) {
     if (n <= INT32_MAX && fits32(a) && fits32(b)) {
-        binaryLoop<T, int>(a, as, b, bs, out, static_cast<int>(n), op);
+        binaryLoop<T, int>(a, as, b, bs, out, n, op);
     } else {
         binaryLoop<T, long long>(a, as, b, bs, out, n, op);
     }
@@ -126,12 +127,12 @@ __device__ __forceinline__ void binary(const View& a, const T* as, const View& b
 
 template <typename T, typename I>
 __device__ __forceinline__ void whereLoop(const View& c, const T* cs, const View& a, const T* as, const View& b,
-                                          const T* bs, T* out, I n) {
+                                          const T* bs, T* out, long long n) {
     #pragma unroll 1
-    for (I i = static_cast<I>(gridStart()); i < n; i += static_cast<I>(gridStep())) {
+    for (long long i = gridStart(); i < n; i += gridStep()) {
         const View* views[3] = {&c, &a, &b};
         I off[3];
-        offsetsOf(views, i, off);
+        offsetsOf(views, static_cast<I>(i), off);
         out[i] = cs[off[0]] != T(0) ? as[off[1]] : bs[off[2]];
     }
 }
@@ -140,7 +141,7 @@ template <typename T>
 __device__ __forceinline__ void where(const View& c, const T* cs, const View& a, const T* as, const View& b,
                                       const T* bs, T* out, long long n) {
     if (n <= INT32_MAX && fits32(c) && fits32(a) && fits32(b)) {
-        whereLoop<T, int>(c, cs, a, as, b, bs, out, static_cast<int>(n));
+        whereLoop<T, int>(c, cs, a, as, b, bs, out, n);
     } else {
         whereLoop<T, long long>(c, cs, a, as, b, bs, out, n);
     }

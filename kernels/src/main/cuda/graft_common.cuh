@@ -33,7 +33,8 @@ __device__ __forceinline__ void raise(int* error, int code) {
 }
 
 // True when every element offset of the view fits a 32-bit signed index, so index math can stay 32-bit
-// (integer division is several times cheaper at 32 bits).
+// (integer division is several times cheaper at 32 bits). Only the offset arithmetic narrows: the grid-stride
+// loop counter stays 64-bit, since index + step exceeds 2^31 for n > 2^30 even when n itself fits.
 __device__ __forceinline__ bool fits32(const View& v) {
     long long lo = v.offset;
     long long hi = v.offset;

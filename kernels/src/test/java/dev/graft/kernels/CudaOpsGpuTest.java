@@ -326,6 +326,17 @@ class CudaOpsGpuTest {
             Tensor[] a = gpu.max(cast(withNan, dtype).to(gpu), 1);
             assertClose(e[0], a[0], 0, "NaN wins");
             assertArrayEquals(e[1].toLongArray(), a[1].toLongArray());
+            // Rows longer than a warp (as argmax over 1000 classes): each lane scans several elements, then the
+            // lanes combine; ties and NaNs must still resolve to the first occurrence.
+            double[] wide = integers(rnd, DType.F64, 6, 1000).toDoubleArray();
+            wide[5 * 1000 + 70] = Double.NaN;
+            wide[5 * 1000 + 40] = Double.NaN;
+            Tensor rows = cast(Tensor.of(wide, 6, 1000), dtype);
+            e = cpu.max(rows, 1);
+            a = gpu.max(rows.to(gpu), 1);
+            assertClose(e[0], a[0], 0, "max values of long rows");
+            assertArrayEquals(e[1].toLongArray(), a[1].toLongArray(), "max indices of long rows");
+            assertEquals(40, a[1].toLongArray()[5], "the first NaN of a long row");
         }
     }
 
