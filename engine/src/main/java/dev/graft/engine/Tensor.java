@@ -210,7 +210,11 @@ public final class Tensor {
         return storage.backend();
     }
 
+    /** Row-major without gaps; an empty tensor always is (it has no element to be out of place). */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) {

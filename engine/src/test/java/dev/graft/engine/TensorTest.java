@@ -48,6 +48,15 @@ class TensorTest {
     }
 
     @Test
+    void emptyTensorsAreContiguousWhateverTheirStrides() {
+        Tensor empty = Tensor.zeros(2, 3, 5, 0);
+        assertTrue(empty.isContiguous());
+        assertTrue(empty.permute(3, 1, 0, 2).isContiguous());
+        assertSame(empty, empty.contiguous());
+        assertArrayEquals(new int[] {2, 3, 5, 0}, empty.add(empty).shape());
+    }
+
+    @Test
     void permuteTransposeAndContiguousCopy() {
         Tensor x = t(seq(6), 2, 3);
         Tensor tt = x.t();
