@@ -82,7 +82,7 @@ public final class Functional {
             Tensor invStd = r[2];
             return recordKernelOp("batch_norm", r[0], g -> g.backend().batchNormBackward(g, x, weight, mean, invStd,
                     new boolean[] {x.requiresGrad(), weight != null && weight.requiresGrad(),
-                        bias != null && bias.requiresGrad()}), x, weight, bias);
+                        bias != null && bias.requiresGrad()}, eps), x, weight, bias);
         }
         if (runningMean == null || runningVar == null) {
             throw new IllegalArgumentException("batch_norm: evaluation mode needs running mean and variance");

@@ -11,8 +11,8 @@ public interface NormalizationOps {
 
     /**
      * Gradients of training-mode batch norm: {input, weight, bias}; an entry is null when its
-     * {@code wanted} flag is false.
+     * {@code wanted} flag is false. {@code eps} is the forward pass's (libraries such as cuDNN require the same).
      */
     Tensor[] batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd,
-                               boolean[] wanted);
+                               boolean[] wanted, double eps);
 }

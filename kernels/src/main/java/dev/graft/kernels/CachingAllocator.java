@@ -57,6 +57,7 @@ public final class CachingAllocator {
             Comparator.<Block>comparingLong(b -> b.size).thenComparingLong(b -> b.address);
 
     private final DeviceMemory device;
+    private final Runnable reclaim;
     private final TreeSet<Block> smallFree = new TreeSet<>(BY_SIZE_THEN_ADDRESS);
     private final TreeSet<Block> largeFree = new TreeSet<>(BY_SIZE_THEN_ADDRESS);
     private final Map<Long, Block> live = new HashMap<>();
@@ -66,7 +67,17 @@ public final class CachingAllocator {
     private long peakReserved;
 
     public CachingAllocator(DeviceMemory device) {
+        this(device, null);
+    }
+
+    /**
+     * An allocator that, when the device is out of memory even after releasing its cache, runs {@code reclaim}
+     * once and retries: the owner's chance to free blocks whose tensors are unreachable but not yet freed (on the
+     * JVM, a garbage collection). {@code reclaim} may call {@link #free}.
+     */
+    public CachingAllocator(DeviceMemory device, Runnable reclaim) {
         this.device = device;
+        this.reclaim = reclaim;
     }
 
     /** The size a request of {@code bytes} occupies: a multiple of 512, at least 512. */
@@ -83,6 +94,18 @@ public final class CachingAllocator {
         if (bytes < 0) {
             throw new IllegalArgumentException("allocate: negative size " + bytes);
         }
+        try {
+            return allocateOnce(bytes);
+        } catch (CudaException e) {
+            if (!e.isOutOfMemory() || reclaim == null) {
+                throw e;
+            }
+            reclaim.run();
+            return allocateOnce(bytes);
+        }
+    }
+
+    private long allocateOnce(long bytes) {
         long size = roundedSize(bytes);
         boolean small = size <= SMALL_REQUEST;
         TreeSet<Block> pool = small ? smallFree : largeFree;

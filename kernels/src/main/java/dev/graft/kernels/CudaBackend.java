@@ -308,9 +308,10 @@ final class CudaBackend implements Backend {
 
     @Override
     public Tensor[] batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd,
-                                      boolean[] wanted) {
+                                      boolean[] wanted, double eps) {
         own("batch_norm backward", gradOut, x, weight, saveMean, saveInvStd);
-        return batchNorm.backward(dense(gradOut), dense(x), dense(weight), dense(saveMean), dense(saveInvStd), wanted);
+        return batchNorm.backward(dense(gradOut), dense(x), dense(weight), dense(saveMean), dense(saveInvStd), wanted,
+                eps);
     }
 
     // ---------------------------------------------------------------- indexing

@@ -26,7 +26,7 @@ final class CudaDevice {
 
     private final CUcontext context = new CUcontext();
     private final CUstream stream = new CUstream();
-    private final CachingAllocator allocator = new CachingAllocator(new DriverMemory());
+    private final CachingAllocator allocator = new CachingAllocator(new DriverMemory(), this::reclaim);
     private final cudnnHandle cudnn = new cudnnHandle();
     private final Blas blas;
     private final String blasDescription;
@@ -151,18 +151,17 @@ final class CudaDevice {
 
     private long allocateBytes(long bytes) {
         returnReleased();
-        try {
-            return allocator.allocate(bytes);
-        } catch (CudaException e) {
-            if (!e.isOutOfMemory()) {
-                throw e;
-            }
-            // The collector knows nothing of device memory: tensors it has not collected yet still hold blocks.
-            System.gc();
-            awaitReleases();
-            returnReleased();
-            return allocator.allocate(bytes);
-        }
+        return allocator.allocate(bytes);
+    }
+
+    /**
+     * The allocator's last resort when the device is full (for tensors and cuDNN's workspace alike): the collector
+     * knows nothing of device memory, so tensors it has not collected yet still hold blocks.
+     */
+    private void reclaim() {
+        System.gc();
+        awaitReleases();
+        returnReleased();
     }
 
     /**

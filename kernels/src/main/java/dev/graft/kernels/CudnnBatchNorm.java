@@ -32,11 +32,6 @@ import java.util.Map;
  * </ul>
  */
 final class CudnnBatchNorm {
-    /**
-     * Passed to the backward call, which takes the saved mean and inverse deviation and so never uses it; it
-     * only has to satisfy cuDNN's lower bound (CUDNN_BN_MIN_EPSILON, at most 1e-5 in every cuDNN version).
-     */
-    private static final double BACKWARD_EPSILON = 1e-5;
     private static final Pointer ONE_F32 = Pointer.to(new float[] {1f});
     private static final Pointer ZERO_F32 = Pointer.to(new float[] {0f});
     private static final Pointer ONE_F64 = Pointer.to(new double[] {1.0});
@@ -81,7 +76,9 @@ final class CudnnBatchNorm {
         return new Tensor[] {Tensor.of(y, shape), Tensor.of(mean, c), Tensor.of(invStd, c)};
     }
 
-    Tensor[] backward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd, boolean[] wanted) {
+    /** {@code eps} is the forward pass's, which cuDNN asks for although it reads the saved inverse deviation. */
+    Tensor[] backward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd, boolean[] wanted,
+                      double eps) {
         DType dtype = dtypeOf("batch_norm backward", x, gradOut, weight, saveMean, saveInvStd);
         if (!wanted[0] && !wanted[1] && !wanted[2]) {
             return new Tensor[3];
@@ -98,7 +95,7 @@ final class CudnnBatchNorm {
                 cudnnBatchNormMode.CUDNN_BATCHNORM_SPATIAL, one(dtype), zero(dtype), one(dtype), zero(dtype), d.x,
                 DeviceAddress.at(CudaStorage.address(x)), d.x, DeviceAddress.at(CudaStorage.address(gradOut)), d.x,
                 DeviceAddress.at(dx.address()), d.channels, DeviceAddress.at(scale),
-                DeviceAddress.at(dScale.address()), DeviceAddress.at(dBias.address()), BACKWARD_EPSILON,
+                DeviceAddress.at(dScale.address()), DeviceAddress.at(dBias.address()), eps,
                 DeviceAddress.at(CudaStorage.address(saveMean)), DeviceAddress.at(CudaStorage.address(saveInvStd)));
         if (status != 0) {
             throw new CudaException(CudaException.Library.CUDNN, status,

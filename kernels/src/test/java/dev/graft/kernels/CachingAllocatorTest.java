@@ -87,6 +87,26 @@ class CachingAllocatorTest {
     }
 
     @Test
+    void outOfMemoryLetsTheOwnerReclaimUnreachableBlocksAndRetries() {
+        FakeDeviceMemory device = new FakeDeviceMemory(40 * MiB);
+        long[] unreachable = new long[1];
+        CachingAllocator[] self = new CachingAllocator[1];
+        int[] reclaims = new int[1];
+        self[0] = new CachingAllocator(device, () -> {
+            reclaims[0]++;
+            self[0].free(unreachable[0]);
+        });
+        unreachable[0] = self[0].allocate(30 * MiB);
+        long b = self[0].allocate(16 * MiB);
+        assertTrue(b != 0);
+        assertEquals(1, reclaims[0]);
+        assertEquals(16 * MiB, self[0].statistics().allocated());
+        CachingAllocator without = new CachingAllocator(new FakeDeviceMemory(40 * MiB));
+        without.allocate(30 * MiB);
+        assertThrows(CudaException.class, () -> without.allocate(16 * MiB), "no owner to reclaim: out of memory");
+    }
+
+    @Test
     void outOfMemoryAfterRetryNamesRequestedAllocatedAndReservedBytes() {
         FakeDeviceMemory device = new FakeDeviceMemory(40 * MiB);
         CachingAllocator allocator = new CachingAllocator(device);

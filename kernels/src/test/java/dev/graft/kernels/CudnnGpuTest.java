@@ -158,13 +158,13 @@ class CudnnGpuTest {
 
                     Tensor dy = random(gen, dtype, shape);
                     boolean[] all = {true, true, true};
-                    Tensor[] ge = cpu.batchNormBackward(dy, x, w, expected[1], expected[2], all);
-                    Tensor[] ga = cuda.batchNormBackward(gpu(dy), gpu(x), gpu(w), actual[1], actual[2], all);
+                    Tensor[] ge = cpu.batchNormBackward(dy, x, w, expected[1], expected[2], all, eps);
+                    Tensor[] ga = cuda.batchNormBackward(gpu(dy), gpu(x), gpu(w), actual[1], actual[2], all, eps);
                     assertClose(ge[0], ga[0], tol, what + " grad input");
                     assertClose(ge[1], ga[1], tol, what + " grad weight");
                     assertClose(ge[2], ga[2], tol, what + " grad bias");
                     Tensor[] only = cuda.batchNormBackward(gpu(dy), gpu(x), gpu(w), actual[1], actual[2],
-                            new boolean[] {false, true, false});
+                            new boolean[] {false, true, false}, eps);
                     assertNull(only[0], what);
                     assertNull(only[2], what);
                     assertClose(ge[1], only[1], tol, what + " grad weight alone");

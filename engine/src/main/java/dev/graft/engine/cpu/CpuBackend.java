@@ -350,7 +350,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor[] batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd,
-                                      boolean[] wanted) {
+                                      boolean[] wanted, double eps) {
         int[] s = x.shape();
         int n = s[0];
         int c = s[1];

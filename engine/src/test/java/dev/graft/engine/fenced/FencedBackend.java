@@ -198,9 +198,9 @@ final class FencedBackend implements Backend {
 
     @Override
     public Tensor[] batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd,
-                                      boolean[] wanted) {
+                                      boolean[] wanted, double eps) {
         String op = "batch_norm backward";
         return out(cpu.batchNormBackward(in(op, gradOut), in(op, x), in(op, weight), in(op, saveMean),
-                in(op, saveInvStd), wanted));
+                in(op, saveInvStd), wanted, eps));
     }
 }
