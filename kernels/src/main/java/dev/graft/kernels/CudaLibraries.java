@@ -175,7 +175,7 @@ public final class CudaLibraries {
     }
 
     private static Unavailable unavailable(String problem, LibrarySearchPath path) {
-        return new Unavailable("CUDA backend unavailable: " + problem + ".\nSearched, in order:\n" + path.describe());
+        return new Unavailable("CUDA backend unavailable: " + problem + ". Searched, in order:\n" + path.describe());
     }
 
     private static Path first(List<Path> directories, String name) {

@@ -145,9 +145,12 @@ public final class GraftCommand implements Runnable {
         };
     }
 
-    /** Folds a multi-line message onto one line, so each error is exactly one line of stderr. */
-    private static String oneLine(String message) {
-        return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
+    /**
+     * Folds a multi-line message onto one line, so each error is exactly one line of stderr: a line ending in a
+     * colon runs on into the next, other line breaks become "; ".
+     */
+    static String oneLine(String message) {
+        return message == null ? "" : message.strip().replaceAll(":\\s*\\R\\s*", ": ").replaceAll("\\s*\\R\\s*", "; ");
     }
 
     /** Prints the version Maven stamped into the build. */

@@ -50,6 +50,11 @@ class GraftCommandTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    @Test
+    void multiLineMessagesFoldOntoOneLine() {
+        assertEquals("a: b; c: d e", GraftCommand.oneLine(" a:\n  b\nc:\r\n d e \n"));
+    }
+
     static String fixture(String name) {
         return CliFixtures.path(name).toString();
     }
