@@ -147,7 +147,7 @@ jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --
 echo "   modules: $modules; packing with xz -9 (about a minute)"
 tar -C "$stage/runtime" -cf - . | xz -9 -T0 >"$carry/runtime.tar.xz"
 
-cp "$here/check.sh" "$here/torch_bench.py" "$here/summarize.py" "$carry/"
+cp "$here/check.sh" "$here/summarize.py" "$here/../scripts/torch_bench.py" "$carry/"
 chmod +x "$carry/check.sh"
 
 # What graft's jars know, found as strings in their classes: the TF32 flag and the peak-memory field.
