@@ -16,10 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code View} of {@link ViewArgument}).
  */
 final class Kernels {
-    /** Threads per block of the 1-D launches (the kernels' grid-stride loops accept any grid). */
-    static final int BLOCK = 256;
-    private static final long MAX_GRID = Integer.MAX_VALUE;
-
     private final CUmodule module = new CUmodule();
     private final CUstream stream;
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
@@ -29,16 +25,6 @@ final class Kernels {
         byte[] fatbin = KernelImage.fatbin();
         CudaException.checkDriver(JCudaDriver.cuModuleLoadData(module, fatbin),
                 "cuModuleLoadData(graft.fatbin, " + fatbin.length + " bytes)");
-    }
-
-    /** Blocks of {@link #BLOCK} threads covering {@code n} elements, capped at the largest grid. */
-    static int blocks(long n) {
-        return (int) Math.max(1, Math.min(MAX_GRID, (n + BLOCK - 1) / BLOCK));
-    }
-
-    /** A 1-D launch over {@code n} elements. */
-    void launch(String entry, long n, Object... args) {
-        launch(entry, blocks(n), 1, BLOCK, 1, 0, args);
     }
 
     void launch(String entry, int gridX, int gridY, int blockX, int blockY, int sharedBytes, Object... args) {

@@ -18,7 +18,7 @@ final class TensorLaunch {
 
     /** A 1-D launch over {@code n} elements. */
     static void run(OpDevice device, String entry, long n, Object... args) {
-        device.launch(entry, Kernels.blocks(n), 1, Kernels.BLOCK, 1, args);
+        device.launch(entry, LaunchSizes.elementBlocks(n), 1, LaunchSizes.BLOCK, 1, args);
     }
 
     /** The arguments as {@link Kernels} takes them: tensors, storages and nulls become device addresses. */
