@@ -11,4 +11,12 @@ public interface Storage {
     int size();
 
     Backend backend();
+
+    /**
+     * Whether the backend has taken this storage's memory back for reuse (the CPU backend's
+     * {@code StepMemory} does at the end of a training step); {@link Tensor#storage()} refuses such a tensor.
+     */
+    default boolean recycled() {
+        return false;
+    }
 }

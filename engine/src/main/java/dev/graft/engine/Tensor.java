@@ -202,7 +202,12 @@ public final class Tensor {
         return storage.dtype();
     }
 
+    /** @throws IllegalStateException when the backend has recycled the storage (it outlived its training step) */
     public Storage storage() {
+        if (storage.recycled()) {
+            throw new IllegalStateException("tensor " + Shape.format(shape) + ": its memory was recycled when the"
+                    + " training step that made it ended; read or copy what must outlive a step before it ends");
+        }
         return storage;
     }
 

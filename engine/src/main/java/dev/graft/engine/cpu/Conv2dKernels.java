@@ -125,7 +125,7 @@ public final class Conv2dKernels {
         if (epilogue != null) {
             epilogue.check(g);
         }
-        float[] y = new float[Shape.numel(g.outputShape())];
+        float[] y = StepMemory.floats(Shape.numel(g.outputShape()));
         Gemm.PackedA[] weights = packWeights(false, w, g);
         Plan plan = Plan.of(g, threads);
         plan.run((b0, count, scratch, gemmThreads) ->
@@ -139,7 +139,7 @@ public final class Conv2dKernels {
         if (asForward(g)) {
             return forwardFused(gradOut, flipped(w, g), null, transposed(g), threads);
         }
-        float[] gx = new float[Shape.numel(g.inputShape())];
+        float[] gx = StepMemory.floats(Shape.numel(g.inputShape()));
         Gemm.PackedA[] weights = packWeights(true, w, g);
         Plan.of(g, threads).run((b0, count, scratch, gemmThreads) ->
                 backwardInputChunk(gradOut, weights, gx, b0, count, g, scratch, gemmThreads));
@@ -167,7 +167,7 @@ public final class Conv2dKernels {
     private static float[] flipped(float[] w, ConvGeometry g) {
         int kh = g.kh();
         int kw = g.kw();
-        float[] wf = new float[w.length];
+        float[] wf = StepMemory.floats(w.length);
         for (int o = 0; o < g.outC(); o++) {
             for (int c = 0; c < g.c(); c++) {
                 int src = (o * g.c() + c) * kh * kw;
@@ -186,7 +186,7 @@ public final class Conv2dKernels {
         int size = Shape.numel(g.weightShape());
         Plan plan = Plan.of(g, threads);
         if (!plan.parallel()) {
-            float[] gw = new float[size];
+            float[] gw = StepMemory.floats(size);
             plan.run((b0, count, scratch, gemmThreads) ->
                     backwardWeightChunk(gradOut, x, gw, b0, count, b0 > 0, g, scratch, gemmThreads));
             return gw;
@@ -196,8 +196,11 @@ public final class Conv2dKernels {
         int chunks = plan.chunks();
         int slices = Math.min(chunks, threads);
         float[][] partial = new float[slices][];
+        for (int sl = 0; sl < slices; sl++) {
+            partial[sl] = StepMemory.floats(size); // here, on the thread that may have a step open
+        }
         Parallel.forEach(slices, 1, sl -> {
-            float[] gw = new float[size];
+            float[] gw = partial[sl];
             int first = (int) ((long) chunks * sl / slices);
             int last = (int) ((long) chunks * (sl + 1) / slices);
             for (int c = first; c < last; c++) {
@@ -205,7 +208,6 @@ public final class Conv2dKernels {
                 plan.runChunk((b0, count, scratch, gemmThreads) ->
                         backwardWeightChunk(gradOut, x, gw, b0, count, accumulate, g, scratch, gemmThreads), c, 1);
             }
-            partial[sl] = gw;
         });
         float[] gw = partial[0];
         for (int c = 1; c < partial.length; c++) {

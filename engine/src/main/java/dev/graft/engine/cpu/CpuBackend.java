@@ -260,10 +260,10 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor[] maxPool2d(Tensor x, PoolGeometry g) {
         CpuStorage sx = storageOf(contiguous(x));
-        int[] argmax = new int[Shape.numel(g.outputShape())];
+        int[] argmax = StepMemory.ints(Shape.numel(g.outputShape()));
         Storage out = sx.f != null ? CpuStorage.of(PoolKernels.maxPool2d(sx.f, g, argmax))
                 : CpuStorage.of(PoolKernels.maxPool2d(sx.d, g, argmax));
-        long[] indices = new long[argmax.length];
+        long[] indices = StepMemory.longs(argmax.length);
         for (int i = 0; i < argmax.length; i++) {
             indices[i] = argmax[i];
         }
@@ -273,8 +273,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, PoolGeometry g) {
         CpuStorage sg = gradientStorage("max_pool2d backward", gradOut);
-        long[] idx = downloadLongs(indices);
-        int[] argmax = new int[idx.length];
+        if (indices.dtype() != DType.I64) {
+            throw new IllegalArgumentException("max_pool2d backward: indices must be I64, got " + indices.dtype());
+        }
+        long[] idx = storageOf(contiguous(indices)).l;
+        int[] argmax = StepMemory.ints(idx.length);
         for (int i = 0; i < idx.length; i++) {
             argmax[i] = (int) idx[i];
         }

@@ -9,11 +9,14 @@ final class CpuStorage implements Storage {
     final float[] f;
     final double[] d;
     final long[] l;
+    /** Set when a {@link StepMemory} step ended and took the array back; see {@link Storage#recycled()}. */
+    private boolean recycled;
 
     private CpuStorage(float[] f, double[] d, long[] l) {
         this.f = f;
         this.d = d;
         this.l = l;
+        StepMemory.madeOver(array(), this);
     }
 
     static CpuStorage of(float[] f) {
@@ -28,12 +31,26 @@ final class CpuStorage implements Storage {
         return new CpuStorage(null, null, l);
     }
 
+    /** Zero-filled; lent by the open {@link StepMemory} step, if any. */
     static CpuStorage allocate(DType dtype, int size) {
         return switch (dtype) {
-            case F32 -> of(new float[size]);
-            case F64 -> of(new double[size]);
-            case I64 -> of(new long[size]);
+            case F32 -> of(StepMemory.floats(size));
+            case F64 -> of(StepMemory.doubles(size));
+            case I64 -> of(StepMemory.longs(size));
         };
+    }
+
+    Object array() {
+        return f != null ? f : d != null ? d : l;
+    }
+
+    void markRecycled() {
+        recycled = true;
+    }
+
+    @Override
+    public boolean recycled() {
+        return recycled;
     }
 
     @Override

@@ -125,7 +125,7 @@ public final class Gemm {
         }
         requireMatrix("sgemm pack", "A", transA ? k : m, transA ? m : k, a.length, aOff, lda);
         int mPadded = roundUp(m, MR);
-        float[] data = new float[Math.multiplyExact(mPadded, k)];
+        float[] data = StepMemory.floats(Math.multiplyExact(mPadded, k));
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             packA(transA, a, aOff, lda, 0, m, pc, kc, data, pc * mPadded);

@@ -52,7 +52,7 @@ public final class PoolKernels {
             laneCols[l] = l * sw;
         }
         IntVector laneOffsets = IntVector.fromArray(IS, laneCols, 0);
-        float[] y = new float[g.n() * g.c() * outH * outW];
+        float[] y = StepMemory.floats(g.n() * g.c() * outH * outW);
         Parallel.forEach(g.n() * g.c(), grain(h * w), p -> {
             int in = p * h * w;
             for (int i = 0; i < outH; i++) {
@@ -145,7 +145,7 @@ public final class PoolKernels {
         checkMaxPoolBackward(gradOut.length, argmax, g);
         int hw = g.h() * g.w();
         int outHw = g.outH() * g.outW();
-        float[] gradIn = new float[g.n() * g.c() * hw];
+        float[] gradIn = StepMemory.floats(g.n() * g.c() * hw);
         Parallel.forRange(g.n() * g.c(), grain(hw + outHw), (from, to) -> {
             double[] acc = new double[hw];
             for (int p = from; p < to; p++) {
@@ -242,7 +242,7 @@ public final class PoolKernels {
         int[] cLo = cols.lo();
         int[] cHi = cols.hi();
         int[] cSpan = cols.span();
-        float[] y = new float[planes * outH * outW];
+        float[] y = StepMemory.floats(planes * outH * outW);
         Parallel.forEach(planes, grain(h * w), p -> {
             int in = p * h * w;
             int o = p * outH * outW;
@@ -300,7 +300,7 @@ public final class PoolKernels {
         int[] cLo = cols.lo();
         int[] cHi = cols.hi();
         int[] cSpan = cols.span();
-        float[] gradIn = new float[planes * h * w];
+        float[] gradIn = StepMemory.floats(planes * h * w);
         Parallel.forRange(planes, grain(h * w), (from, to) -> {
             double[] acc = new double[h * w];
             for (int p = from; p < to; p++) {

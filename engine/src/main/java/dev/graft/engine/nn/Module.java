@@ -146,6 +146,22 @@ public abstract class Module {
         return List.copyOf(namedParameters().values());
     }
 
+    /**
+     * Every tensor this module keeps from one step to the next: parameters, their gradients and buffers (the
+     * survivors of a {@code StepMemory} step).
+     */
+    public final List<Tensor> stateTensors() {
+        List<Tensor> out = new ArrayList<>();
+        for (Parameter p : parameters()) {
+            out.add(p.tensor());
+            if (p.grad() != null) {
+                out.add(p.grad());
+            }
+        }
+        out.addAll(namedBuffers().values());
+        return out;
+    }
+
     private static String join(String prefix, String name) {
         return prefix.isEmpty() ? name : prefix + "." + name;
     }

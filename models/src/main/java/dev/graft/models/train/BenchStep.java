@@ -7,6 +7,7 @@ import dev.graft.engine.Generator;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Reduction;
 import dev.graft.engine.Tensor;
+import dev.graft.engine.cpu.StepMemory;
 import dev.graft.engine.nn.Parameter;
 import dev.graft.engine.optim.ParamGroup;
 import dev.graft.engine.optim.Sgd;
@@ -21,6 +22,7 @@ import java.util.Map;
  * and the JMH suite time: {@link Mode#INFER} is the forward pass in eval mode without gradients; {@link Mode#TRAIN}
  * forward, mean cross-entropy, backward and an SGD step (lr 0.01, momentum 0.9, weight decay 1e-4) with every
  * parameter trainable; {@link Mode#FROZEN} the same with the backbone frozen as by the feature-extract strategy.
+ * Training steps reuse their arrays through a {@link StepMemory}, as the trainer does.
  */
 public final class BenchStep implements Runnable {
     /** What one step does. */
@@ -79,9 +81,12 @@ public final class BenchStep implements Runnable {
             }
         });
         Sgd sgd = new Sgd(List.of(new ParamGroup("trainable", trainable, LR, WEIGHT_DECAY)), MOMENTUM, 0, false);
+        StepMemory memory = new StepMemory();
         step = () -> {
             sgd.zeroGrad();
-            Functional.crossEntropy(network.forward(input), labels, null, 0, Reduction.MEAN).backward();
+            try (var _ = memory.step(device, network::stateTensors)) {
+                Functional.crossEntropy(network.forward(input), labels, null, 0, Reduction.MEAN).backward();
+            }
             sgd.step();
             device.synchronize();
         };

@@ -1,6 +1,7 @@
 package dev.graft.models.train;
 
 import dev.graft.engine.Tensor;
+import dev.graft.engine.cpu.StepMemory;
 import dev.graft.engine.optim.Optimizer;
 import dev.graft.engine.optim.ParamGroup;
 import dev.graft.models.bundle.WeightsException;
@@ -51,6 +52,7 @@ public record LrFinder(double[] lrs, double[] losses, double suggested, Path plo
             network.train();
             int epoch = 0;
             Iterator<Batch> batches = data.train().epoch(epoch);
+            StepMemory memory = new StepMemory();
             for (int step = 0; step < steps; step++) {
                 if (!batches.hasNext()) {
                     batches = data.train().epoch(++epoch);
@@ -60,14 +62,18 @@ public record LrFinder(double[] lrs, double[] losses, double suggested, Path plo
                 for (int g = 0; g < groups.size(); g++) {
                     groups.get(g).setLr(lr * ratio[g]);
                 }
-                Tensor loss = Trainer.loss(config, weights, network.forward(InputChannels.fromRgb(
-                        b.images().to(model.device()), model.preprocessing().channels())), b.labels().to(model.device()));
-                double value = loss.item();
-                if (!Double.isFinite(value)) {
-                    break;
+                double value;
+                try (var _ = memory.step(model.device(), network::stateTensors)) {
+                    Tensor loss = Trainer.loss(config, weights, network.forward(InputChannels.fromRgb(
+                            b.images().to(model.device()), model.preprocessing().channels())),
+                            b.labels().to(model.device()));
+                    value = loss.item();
+                    if (!Double.isFinite(value)) {
+                        break;
+                    }
+                    optimizer.zeroGrad();
+                    loss.backward();
                 }
-                optimizer.zeroGrad();
-                loss.backward();
                 optimizer.step();
                 lrs.add(lr);
                 losses.add(value);

@@ -5,6 +5,7 @@ import dev.graft.engine.Functional;
 import dev.graft.engine.NoGrad;
 import dev.graft.engine.Reduction;
 import dev.graft.engine.Tensor;
+import dev.graft.engine.cpu.StepMemory;
 import dev.graft.engine.nn.Parameter;
 import dev.graft.engine.optim.Adam;
 import dev.graft.engine.optim.AdamW;
@@ -68,6 +69,8 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final Tensor classWeights;
     private final int stepsPerEpoch;
+    /** Forward and backward passes reuse the arrays of the step before (the optimizer's state is made outside). */
+    private final StepMemory memory = new StepMemory();
     /** Validation metrics of the best epoch this process ran; null before one, or without validation. */
     private ClassificationMetrics bestVal;
     /** Optimizer steps taken so far, the schedule's clock. */
@@ -264,17 +267,21 @@ public final class Trainer {
         while (batches.hasNext()) {
             Batch b = onDevice(batches.next());
             schedule.apply(optimizer, step);
-            Tensor logits = cache != null ? network.head().forward(b.images()) : network.forward(input(b.images()));
-            Tensor loss = loss(logits, b.labels());
-            double value = loss.item();
-            if (!Double.isFinite(value)) {
-                throw new NonFiniteLossException(String.format(Locale.ROOT, "epoch %d, batch %d: the loss is %s"
-                                + " (learning rate %.3g); stopping. The last good checkpoint is %s%s", epoch + 1,
-                        totals.batches + 1, value, optimizer.groups().getLast().lr(), config.out().resolve(LAST),
-                        epoch == 0 ? " (none yet: this was the first epoch)" : " (epoch " + epoch + ")"));
+            try (var _ = memory.step(model.device(), network::stateTensors)) {
+                Tensor logits = cache != null ? network.head().forward(b.images())
+                        : network.forward(input(b.images()));
+                Tensor loss = loss(logits, b.labels());
+                double value = loss.item();
+                if (!Double.isFinite(value)) {
+                    throw new NonFiniteLossException(String.format(Locale.ROOT, "epoch %d, batch %d: the loss is %s"
+                                    + " (learning rate %.3g); stopping. The last good checkpoint is %s%s", epoch + 1,
+                            totals.batches + 1, value, optimizer.groups().getLast().lr(), config.out().resolve(LAST),
+                            epoch == 0 ? " (none yet: this was the first epoch)" : " (epoch " + epoch + ")"));
+                }
+                totals.add(value, logits, b.labels());
+                optimizer.zeroGrad();
+                loss.backward();
             }
-            optimizer.zeroGrad();
-            loss.backward();
             if (config.gradClip() > 0) {
                 GradClip.clipGradNorm(network.parameters().stream().filter(Parameter::isTrainable).toList(),
                         config.gradClip());
@@ -282,7 +289,6 @@ public final class Trainer {
             optimizer.step();
             step++;
             listener.stepEnded(network, step);
-            totals.add(value, logits, b.labels());
             listener.batchEnded(totals.batches, totals.meanLoss(), totals.accuracy(), totals.images,
                     (System.nanoTime() - epochStart) / 1e9);
         }

@@ -1,0 +1,251 @@
+package dev.graft.engine.cpu;
+
+import dev.graft.engine.Backend;
+import dev.graft.engine.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Reuse of the CPU backend's arrays from one training step to the next, so that a training loop stops allocating
+ * activation-sized arrays once its first step has run.
+ *
+ * <p>Inside {@link #step}, every array the backend allocates on the calling thread (activations, gradients, the
+ * kernels' outputs) is lent from this memory. When the step closes, the arrays of the tensors named as survivors
+ * (typically the parameters, their gradients and the modules' buffers) are given up to the heap, and every other
+ * array goes back to the pool for the next step, which takes arrays of the same lengths in the same order.
+ *
+ * <p>Why an explicit step and not the garbage collector: a pool fed by reference processing only learns that an
+ * activation died at the next collection, and while the pool holds the arrays the collector sees no reason to
+ * run, so it starved (a Cleaner-based pool made training 28% slower, bench/RESULTS.md). The loop knows when a
+ * step's tensors are dead; this class takes its word for it.
+ *
+ * <p>Safety: a tensor made inside a step that outlives it without being named a survivor has its storage marked
+ * recycled, and any later use fails with an {@link IllegalStateException} saying so, instead of reading an array
+ * that the next step has overwritten. Read what must outlive the step (a loss value, predictions) before it closes.
+ * Storages of other backends are untouched. Arrays made on other threads (the kernels' workers) are not lent.
+ */
+public final class StepMemory {
+    private static final ThreadLocal<StepMemory> ACTIVE = new ThreadLocal<>();
+
+    /** Free arrays by {@link #key}: the arrays recycled by the last step, reused first-in first-out. */
+    private Map<Long, ArrayDeque<Object>> free = new HashMap<>();
+    /** Arrays lent in the open step, each with the storages made over it. */
+    private final Map<Object, List<CpuStorage>> lent = new IdentityHashMap<>();
+    private Thread owner;
+    private long lentBytes;
+    private long reusedBytes;
+
+    /**
+     * Opens a step on the calling thread, which must close it. Only a step computing on the CPU backend borrows:
+     * for any other backend the step does nothing, since those manage their own memory.
+     *
+     * @param backend   where the step computes
+     * @param survivors called at close: the tensors whose storages must live on after the step
+     * @throws IllegalStateException when a step of any StepMemory is already open on this thread
+     */
+    public Step step(Backend backend, Supplier<? extends Iterable<Tensor>> survivors) {
+        if (backend == null || survivors == null) {
+            throw new IllegalArgumentException("step memory: backend and survivors must not be null, got " + backend
+                    + " and " + survivors);
+        }
+        if (ACTIVE.get() != null) {
+            throw new IllegalStateException("step memory: a step is already open on thread "
+                    + Thread.currentThread().getName() + "; close it first");
+        }
+        if (backend != CpuBackend.INSTANCE) {
+            return new Step(null);
+        }
+        owner = Thread.currentThread();
+        lentBytes = 0;
+        reusedBytes = 0;
+        ACTIVE.set(this);
+        return new Step(survivors);
+    }
+
+    /** An open step: closing it recycles what it allocated, except the survivors. */
+    public final class Step implements AutoCloseable {
+        private final Supplier<? extends Iterable<Tensor>> survivors;
+        private boolean closed;
+
+        private Step(Supplier<? extends Iterable<Tensor>> survivors) {
+            this.survivors = survivors;
+        }
+
+        @Override
+        public void close() {
+            if (closed || survivors == null) {
+                return;
+            }
+            if (Thread.currentThread() != owner) {
+                throw new IllegalStateException("step memory: a step opened on thread " + owner.getName()
+                        + " must be closed there, not on " + Thread.currentThread().getName());
+            }
+            closed = true;
+            ACTIVE.remove();
+            try {
+                recycle(kept(survivors.get()));
+            } finally {
+                lent.clear();
+            }
+        }
+    }
+
+    /** Bytes of arrays the last (or open) step took from this memory, new or reused. */
+    long lentBytes() {
+        return lentBytes;
+    }
+
+    /** Of {@link #lentBytes()}, the bytes that came from an earlier step instead of the heap. */
+    long reusedBytes() {
+        return reusedBytes;
+    }
+
+    private static Set<Object> kept(Iterable<Tensor> survivors) {
+        Set<Object> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (survivors != null) {
+            for (Tensor t : survivors) {
+                if (t != null && t.storage() instanceof CpuStorage s) {
+                    arrays.add(s.array());
+                }
+            }
+        }
+        return arrays;
+    }
+
+    /** The arrays of this step that no survivor holds become the pool; arrays the step did not take are dropped. */
+    private void recycle(Set<Object> kept) {
+        Map<Long, ArrayDeque<Object>> next = new HashMap<>();
+        lent.forEach((array, storages) -> {
+            if (kept.contains(array)) {
+                return;
+            }
+            for (CpuStorage s : storages) {
+                s.markRecycled();
+            }
+            next.computeIfAbsent(key(array), k -> new ArrayDeque<>()).add(array);
+        });
+        free = next;
+    }
+
+    // ---------------------------------------------------------------- used by the backend
+
+    /** A zero-filled array, lent by the step open on this thread if there is one. */
+    static float[] floats(int n) {
+        return (float[]) borrow(Kind.FLOAT, n);
+    }
+
+    static double[] doubles(int n) {
+        return (double[]) borrow(Kind.DOUBLE, n);
+    }
+
+    static long[] longs(int n) {
+        return (long[]) borrow(Kind.LONG, n);
+    }
+
+    static int[] ints(int n) {
+        return (int[]) borrow(Kind.INT, n);
+    }
+
+    /** Records that {@code storage} was made over {@code array}, if the open step lent it. */
+    static void madeOver(Object array, CpuStorage storage) {
+        StepMemory m = ACTIVE.get();
+        if (m != null) {
+            List<CpuStorage> storages = m.lent.get(array);
+            if (storages != null) {
+                storages.add(storage);
+            }
+        }
+    }
+
+    private static Object borrow(Kind kind, int n) {
+        StepMemory m = ACTIVE.get();
+        if (m == null) {
+            return kind.make(n);
+        }
+        ArrayDeque<Object> q = m.free.get(key(kind, n));
+        Object a = q == null ? null : q.poll();
+        long bytes = (long) n * kind.bytes;
+        if (a == null) {
+            a = kind.make(n);
+        } else {
+            kind.zero(a);
+            m.reusedBytes += bytes;
+        }
+        m.lent.put(a, new ArrayList<>(1));
+        m.lentBytes += bytes;
+        return a;
+    }
+
+    private static long key(Object array) {
+        return switch (array) {
+            case float[] f -> key(Kind.FLOAT, f.length);
+            case double[] d -> key(Kind.DOUBLE, d.length);
+            case long[] l -> key(Kind.LONG, l.length);
+            case int[] i -> key(Kind.INT, i.length);
+            default -> throw new IllegalStateException("step memory: not an array it lends: " + array);
+        };
+    }
+
+    private static long key(Kind kind, int n) {
+        return (long) n << 2 | kind.ordinal();
+    }
+
+    /** The element types lent: the backend's three dtypes, and int for kernels' index tables. */
+    private enum Kind {
+        FLOAT(4) {
+            Object make(int n) {
+                return new float[n];
+            }
+
+            void zero(Object a) {
+                Arrays.fill((float[]) a, 0f);
+            }
+        },
+        DOUBLE(8) {
+            Object make(int n) {
+                return new double[n];
+            }
+
+            void zero(Object a) {
+                Arrays.fill((double[]) a, 0d);
+            }
+        },
+        LONG(8) {
+            Object make(int n) {
+                return new long[n];
+            }
+
+            void zero(Object a) {
+                Arrays.fill((long[]) a, 0L);
+            }
+        },
+        INT(4) {
+            Object make(int n) {
+                return new int[n];
+            }
+
+            void zero(Object a) {
+                Arrays.fill((int[]) a, 0);
+            }
+        };
+
+        final int bytes;
+
+        Kind(int bytes) {
+            this.bytes = bytes;
+        }
+
+        abstract Object make(int n);
+
+        abstract void zero(Object a);
+    }
+}
