@@ -3,9 +3,11 @@ package dev.graft.engine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Reverse-mode differentiation over the recorded tape. */
 final class Autograd {
@@ -44,8 +46,10 @@ final class Autograd {
 
     private static void run(Tensor root, Tensor seed) {
         List<Node> order = topologicalOrder(root.gradFn);
+        Gradients gradients = new Gradients(order, seed);
         Map<Node, Tensor> pending = new IdentityHashMap<>();
         pending.put(root.gradFn, seed);
+        gradients.held(seed);
         for (Node node : order) {
             Tensor gradOut = pending.remove(node);
             Tensor[] inputs = node.inputs();
@@ -66,13 +70,90 @@ final class Autograd {
                     throw new IllegalStateException("backward: " + node.name() + " produced a gradient on backend "
                             + g.backend().name() + " for input " + i + " on backend " + in.backend().name());
                 }
+                gradients.made(g);
                 if (in.gradFn == null) {
                     in.accumulateGrad(g);
+                    gradients.consumed(g);
+                    continue;
+                }
+                Tensor earlier = pending.get(in.gradFn);
+                if (earlier == null) {
+                    pending.put(in.gradFn, g);
+                    gradients.held(g);
                 } else {
-                    pending.merge(in.gradFn, g, (a, b) -> Ops.binary(BinaryOp.ADD, a, b));
+                    Tensor sum = Ops.binary(BinaryOp.ADD, earlier, g);
+                    gradients.made(sum);
+                    pending.put(in.gradFn, sum);
+                    gradients.held(sum);
+                    gradients.dropped(earlier);
+                    gradients.consumed(g);
                 }
             }
+            gradients.dropped(gradOut);
+            gradients.releaseSpent();
             node.release();
+        }
+    }
+
+    /**
+     * The gradients a backward pass makes, so that each one's memory goes back to its backend as soon as the pass
+     * is done with it ({@link MemoryOps#release}): a gradient held by no pending sum, not passed on as a view, and
+     * over neither the seed nor the forward pass's tensors. Leaf gradients are copies (see
+     * {@link Tensor#accumulateGrad}), so no storage released here is reachable from outside the pass.
+     */
+    private static final class Gradients {
+        /** Storages the pass did not make: the seed's and every node input's. */
+        private final Set<Storage> foreign = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Pending references to each made storage (a view passed on counts as one). */
+        private final Map<Storage, Integer> holds = new IdentityHashMap<>();
+        private final List<Storage> spent = new ArrayList<>();
+
+        Gradients(List<Node> order, Tensor seed) {
+            foreign.add(seed.storage());
+            for (Node node : order) {
+                for (Tensor in : node.inputs()) {
+                    if (in != null) {
+                        foreign.add(in.storage());
+                    }
+                }
+            }
+        }
+
+        void made(Tensor g) {
+            if (!foreign.contains(g.storage())) {
+                made.add(g.storage());
+            }
+        }
+
+        void held(Tensor g) {
+            holds.merge(g.storage(), 1, Integer::sum);
+        }
+
+        void dropped(Tensor g) {
+            Storage s = g.storage();
+            Integer n = holds.get(s);
+            if (n != null && n > 1) {
+                holds.put(s, n - 1);
+                return;
+            }
+            holds.remove(s);
+            spent.add(s);
+        }
+
+        /** {@code g} has been summed or copied; it may still be passed on to another input of the same node. */
+        void consumed(Tensor g) {
+            spent.add(g.storage());
+        }
+
+        /** After a node: releases what it spent unless a pending gradient still holds it. */
+        void releaseSpent() {
+            for (Storage s : spent) {
+                if (!holds.containsKey(s) && made.remove(s)) {
+                    s.backend().release(s);
+                }
+            }
+            spent.clear();
         }
     }
 

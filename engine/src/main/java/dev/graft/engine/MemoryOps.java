@@ -31,6 +31,14 @@ public interface MemoryOps {
     void fill(Tensor dst, double value);
 
     /**
+     * The caller is done with {@code storage} and no tensor it can still reach uses it, so the backend may reuse
+     * the memory at once; autograd calls this for the gradients a backward pass made and consumed. A no-op by
+     * default: memory is then reclaimed when the storage becomes unreachable.
+     */
+    default void release(Storage storage) {
+    }
+
+    /**
      * Returns once every operation queued on this backend has finished, so that wall-clock timing measures the
      * work; a no-op for a backend that computes synchronously (the CPU).
      */

@@ -76,6 +76,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void release(Storage storage) {
+        if (storage instanceof CpuStorage s) {
+            StepMemory.release(s);
+        }
+    }
+
+    @Override
     public void copy(Tensor src, Tensor dst) {
         for (Tensor t : new Tensor[] {src, dst}) {
             if (!(t.storage() instanceof CpuStorage)) {

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * activation-sized arrays once its first step has run.
  *
  * <p>Inside {@link #step}, every array the backend allocates on the calling thread (activations, gradients, the
- * kernels' outputs) is lent from this memory. When the step closes, the arrays of the tensors named as survivors
+ * kernels' outputs) is lent from this memory. Gradients that backward has consumed come back at once and serve
+ * the rest of the pass, so a step holds little more than its activations. When the step closes, the arrays of the tensors named as survivors
  * (typically the parameters, their gradients and the modules' buffers) are given up to the heap, and every other
  * array goes back to the pool for the next step, which takes arrays of the same lengths in the same order.
  *
@@ -40,6 +41,8 @@ public final class StepMemory {
     private Map<Long, ArrayDeque<Object>> free = new HashMap<>();
     /** Arrays lent in the open step, each with the storages made over it. */
     private final Map<Object, List<CpuStorage>> lent = new IdentityHashMap<>();
+    /** Arrays given back during the open step (autograd's spent gradients), free for the rest of it. */
+    private final Set<Object> released = Collections.newSetFromMap(new IdentityHashMap<>());
     private Thread owner;
     private long lentBytes;
     private long reusedBytes;
@@ -95,6 +98,7 @@ public final class StepMemory {
                 recycle(kept(survivors.get()));
             } finally {
                 lent.clear();
+                released.clear();
             }
         }
     }
@@ -124,6 +128,11 @@ public final class StepMemory {
     /** The arrays of this step that no survivor holds become the pool; arrays the step did not take are dropped. */
     private void recycle(Set<Object> kept) {
         Map<Long, ArrayDeque<Object>> next = new HashMap<>();
+        for (Object array : released) {
+            if (!lent.containsKey(array)) {
+                next.computeIfAbsent(key(array), k -> new ArrayDeque<>()).add(array);
+            }
+        }
         lent.forEach((array, storages) -> {
             if (kept.contains(array)) {
                 return;
@@ -164,6 +173,26 @@ public final class StepMemory {
                 storages.add(storage);
             }
         }
+    }
+
+    /**
+     * Takes back, for the rest of the open step, the array of a storage its caller will not use again (see
+     * {@code MemoryOps.release}); only an array this step lent with no other storage made over it.
+     */
+    static void release(CpuStorage storage) {
+        StepMemory m = ACTIVE.get();
+        if (m == null) {
+            return;
+        }
+        Object array = storage.array();
+        List<CpuStorage> storages = m.lent.get(array);
+        if (storages == null || storages.size() != 1 || storages.getFirst() != storage) {
+            return;
+        }
+        m.lent.remove(array);
+        storage.markRecycled();
+        m.free.computeIfAbsent(key(array), k -> new ArrayDeque<>()).addFirst(array);
+        m.released.add(array);
     }
 
     private static Object borrow(Kind kind, int n) {

@@ -83,6 +83,46 @@ class StepMemoryTest {
         }
     }
 
+    /** Gradients of a graph whose backward passes views on, fans out to a leaf and a sum, and adds branches. */
+    private static List<float[]> branchyGradients(boolean recycle) {
+        Generator gen = new Generator(21);
+        Tensor x = Tensor.randn(gen, 6, 5).requiresGrad(true);
+        Tensor w = Tensor.randn(gen, 6, 5).requiresGrad(true);
+        List<float[]> out = new ArrayList<>();
+        StepMemory memory = new StepMemory();
+        for (int s = 0; s < 3; s++) {
+            x.zeroGrad();
+            w.zeroGrad();
+            if (recycle) {
+                try (var _ = memory.step(CPU, () -> List.of(x, w, x.grad(), w.grad()))) {
+                    branchyLoss(x, w).backward();
+                }
+            } else {
+                branchyLoss(x, w).backward();
+            }
+            out.add(x.grad().toFloatArray());
+            out.add(w.grad().toFloatArray());
+        }
+        return out;
+    }
+
+    private static Tensor branchyLoss(Tensor x, Tensor w) {
+        Tensor xw = x.mul(w);
+        Tensor z = xw.add(x).reshape(5, 6).transpose(0, 1); // the add passes its gradient on to x and to xw
+        Tensor r = z.relu().add(z).mul(z.expand(6, 5)).sum(1, false); // z used three times
+        Tensor leafFirst = x.add(xw).mul(x).sum(); // here the add's first input is the leaf
+        return r.mul(r).sum().add(xw.sum()).add(leafFirst);
+    }
+
+    @Test
+    void gradientsReleasedDuringBackwardLeaveTheResultUnchanged() {
+        List<float[]> plain = branchyGradients(false);
+        List<float[]> recycled = branchyGradients(true);
+        for (int i = 0; i < plain.size(); i++) {
+            assertArrayEquals(plain.get(i), recycled.get(i), "gradient " + i);
+        }
+    }
+
     @Test
     void theSecondStepTakesEveryArrayFromTheFirst() {
         Module net = network(3);
@@ -101,11 +141,11 @@ class StepMemoryTest {
             reused[s] = memory.reusedBytes();
         }
         assertTrue(lent[0] > 9 * 9 * 8 * 2 * 4, "activations are lent: " + lent[0]);
-        assertEquals(0, reused[0]);
+        assertTrue(reused[0] > 0, "backward reuses the gradients it has consumed within the first step");
         assertEquals(lent[0], lent[1]);
         // The gradients the first step left to the parameters stayed with them; everything else came back.
         long gradients = net.parameters().stream().mapToLong(p -> 4L * p.tensor().numel()).sum();
-        assertEquals(lent[1] - gradients, reused[1]);
+        assertEquals(gradients, lent[1] - reused[1]);
     }
 
     @Test
