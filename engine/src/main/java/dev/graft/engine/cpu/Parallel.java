@@ -2,6 +2,7 @@ package dev.graft.engine.cpu;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -12,12 +13,14 @@ import java.util.function.IntConsumer;
  * common pool keeps one core free for the caller, which halves throughput on a two-core machine.
  */
 public final class Parallel {
+    /** Numbers the pool's threads: a worker gets its pool index only once it runs, so the factory sees 0. */
+    private static final AtomicInteger WORKERS = new AtomicInteger();
     private static final ForkJoinPool POOL = new ForkJoinPool(
             Math.max(1, Integer.getInteger("graft.threads", Runtime.getRuntime().availableProcessors())),
             pool -> {
                 var worker = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                 worker.setDaemon(true);
-                worker.setName("graft-cpu-" + worker.getPoolIndex());
+                worker.setName("graft-cpu-" + WORKERS.getAndIncrement());
                 return worker;
             }, null, false);
 
