@@ -2,6 +2,7 @@ package dev.graft.engine.cpu;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -9,15 +10,19 @@ import java.util.function.IntConsumer;
  * a compact block of memory; ranges smaller than {@code grain} run on the calling thread.
  *
  * <p>The kernels own a pool sized to every core (system property {@code graft.threads} overrides it): the
- * common pool keeps one core free for the caller, which halves throughput on a two-core machine.
+ * common pool keeps one core free for the caller, which halves throughput on a two-core machine. It is graft's
+ * one compute pool: data loading runs its work on it too ({@link #execute}), so that the threads computing at
+ * once never exceed {@link #threads()}.
  */
 public final class Parallel {
+    /** Numbers the pool's threads: a worker gets its pool index only once it runs, so the factory sees 0. */
+    private static final AtomicInteger WORKERS = new AtomicInteger();
     private static final ForkJoinPool POOL = new ForkJoinPool(
             Math.max(1, Integer.getInteger("graft.threads", Runtime.getRuntime().availableProcessors())),
             pool -> {
                 var worker = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                 worker.setDaemon(true);
-                worker.setName("graft-cpu-" + worker.getPoolIndex());
+                worker.setName("graft-cpu-" + WORKERS.getAndIncrement());
                 return worker;
             }, null, false);
 
@@ -27,6 +32,20 @@ public final class Parallel {
     /** Number of worker threads the kernels may use. */
     public static int threads() {
         return Math.max(1, POOL.getParallelism());
+    }
+
+    /**
+     * Runs {@code task} on a pool thread, later: how work that overlaps the kernels (data loading) shares their
+     * threads instead of bringing its own. Fire-and-forget on purpose, with no Future to wait on: the task must
+     * not wait for another pool task (a small pool would wait forever), and it hands over its own result (an
+     * exception it throws only reaches the thread's uncaught-exception handler). Callers bound how many such
+     * tasks they have at once, so that the loops keep a thread.
+     */
+    public static void execute(Runnable task) {
+        if (task == null) {
+            throw new IllegalArgumentException("parallel execute: task must not be null");
+        }
+        POOL.execute(task);
     }
 
     /** Calls {@code body.accept(i)} for every i in [0, n), split over threads in chunks of at least {@code grain}. */

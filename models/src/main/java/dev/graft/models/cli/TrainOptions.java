@@ -112,7 +112,9 @@ final class TrainOptions {
     private long seed;
     @Mixin
     private ComputeOptions compute;
-    @Option(names = "--workers", defaultValue = "0", description = "Image-loading threads (default: cores - 1).")
+    @Option(names = "--workers", defaultValue = "0",
+            description = "Batches of images prepared at once, on the compute threads, which always keep one for the"
+                    + " model (default: threads - 1; with one thread, each batch is prepared when it is needed).")
     private int workers;
     ComputeOptions compute() {
         return compute;

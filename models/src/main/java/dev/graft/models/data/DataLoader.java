@@ -16,14 +16,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Batches of decoded, transformed images, prepared on worker threads ahead of the consumer.
+ * Batches of decoded, transformed images, prepared on graft's compute pool ahead of the consumer.
  *
  * <p>Determinism: an epoch's order comes from (seed, epoch) and each image's augmentation from (seed, epoch,
  * position in the epoch), never from thread timing, so epoch {@code e} is the same whatever the number of
@@ -34,35 +30,29 @@ import java.util.function.Consumer;
  * left with none is skipped. The order never changes because of a failure, so an epoch stays identical
  * whether or not earlier epochs met the file.
  *
- * <p>Threads: workers are daemon threads created on the first epoch and ended by {@link #close}; idle ones
- * also end by themselves after a few seconds. Each epoch iterator keeps at most {@code prefetch} batches in
- * preparation, so an abandoned iterator leaves at most that much work behind and holds no thread. One
- * consumer thread per iterator.
+ * <p>Threads: a loader has none of its own. Batches are prepared as tasks on the pool the CPU kernels use
+ * ({@code dev.graft.engine.cpu.Parallel}, N threads), at most {@code workers} at once and, over all loaders,
+ * at most N - 1, so a pool thread is always left for the kernels and graft never runs more than N threads of
+ * work. With N = 1 a batch is prepared on the consumer's thread when it asks for it, without prefetch. Each
+ * epoch iterator keeps at most {@code prefetch} batches in preparation, so an abandoned iterator leaves at
+ * most that much work behind. One consumer thread per iterator.
  */
 public final class DataLoader implements AutoCloseable {
-    private static final AtomicInteger LOADERS = new AtomicInteger();
-    private static final long IDLE_SECONDS = 30;
-
     private final ImageDataset data;
     private final Pipeline pipeline;
     private final int batchSize;
     private final SamplerKind sampler;
     private final boolean dropLast;
     private final long seed;
-    private final int workers;
     private final int prefetch;
     private final Consumer<String> warnings;
-    private final String threadName;
+    private final PreparationPool.Share preparations;
 
-    /** Dataset index → reason, for every file a worker has failed on. */
+    /** Dataset index → reason, for every file a preparation has failed on. */
     private final Map<Integer, String> failed = new ConcurrentHashMap<>();
     /** Guarded by this: the failures already reported, and their reports in order. */
     private final Set<Integer> reported = new HashSet<>();
     private final List<String> reports = new ArrayList<>();
-    /** Guarded by this; created by the first epoch. */
-    private ThreadPoolExecutor pool;
-    /** Guarded by this: the workers started and not yet seen to have ended, for {@link #close} to join. */
-    private final List<Thread> threads = new ArrayList<>();
     private volatile boolean closed;
 
     private DataLoader(Builder b) {
@@ -72,10 +62,10 @@ public final class DataLoader implements AutoCloseable {
         sampler = b.sampler;
         dropLast = b.dropLast;
         seed = b.seed;
-        workers = b.workers;
-        prefetch = b.prefetch > 0 ? b.prefetch : 2 * b.workers;
         warnings = b.warnings;
-        threadName = "graft-data-" + LOADERS.incrementAndGet() + "-";
+        PreparationPool pool = b.pool != null ? b.pool : PreparationPool.graft();
+        preparations = pool.share(b.workers > 0 ? b.workers : pool.defaultWorkers());
+        prefetch = b.prefetch > 0 ? b.prefetch : 2 * Math.max(1, preparations.limit());
     }
 
     public static Builder builder(ImageDataset data, Pipeline pipeline) {
@@ -94,13 +84,22 @@ public final class DataLoader implements AutoCloseable {
         private SamplerKind sampler = SamplerKind.SEQUENTIAL;
         private boolean dropLast;
         private long seed;
-        private int workers = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        /** 0: the pool's default. */
+        private int workers;
         private int prefetch;
         private Consumer<String> warnings = System.err::println;
+        /** Null: graft's compute pool. */
+        private PreparationPool pool;
 
         private Builder(ImageDataset data, Pipeline pipeline) {
             this.data = data;
             this.pipeline = pipeline;
+        }
+
+        /** The pool to prepare on (default graft's compute pool); tests pass one of another size. */
+        Builder pool(PreparationPool p) {
+            pool = p;
+            return this;
         }
 
         /** Images per batch (default 32); the last batch of an epoch may be smaller unless dropped. */
@@ -133,7 +132,11 @@ public final class DataLoader implements AutoCloseable {
             return this;
         }
 
-        /** Worker threads (default: one fewer than the processors, at least one). */
+        /**
+         * Batches prepared at once, at most (default: one fewer than graft's compute threads, at least one). They
+         * are prepared on graft's compute pool, which keeps one of its threads for the kernels whatever this
+         * says; with a single compute thread, batches are prepared one at a time on the consumer's thread.
+         */
         public Builder workers(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("data loader: workers must be >= 1, got " + n);
@@ -142,7 +145,10 @@ public final class DataLoader implements AutoCloseable {
             return this;
         }
 
-        /** Batches prepared ahead of the consumer, at most (default twice the workers). */
+        /**
+         * Batches prepared ahead of the consumer, at most (default twice the batches prepared at once); none with
+         * a single compute thread.
+         */
         public Builder prefetch(int batches) {
             if (batches < 1) {
                 throw new IllegalArgumentException("data loader: prefetch must be >= 1 batch, got " + batches);
@@ -218,34 +224,15 @@ public final class DataLoader implements AutoCloseable {
     }
 
     /**
-     * Stops the workers and waits for them to finish the file each is on; iterators fail from then on.
-     * Idempotent.
+     * Drops the batches waiting to be prepared and waits for those being prepared to stop at the file each is
+     * on; iterators fail from then on. Idempotent.
      */
     @Override
     public void close() {
-        ThreadPoolExecutor stopping;
-        List<Thread> started;
-        synchronized (this) {
-            closed = true;
-            stopping = pool;
-            started = List.copyOf(threads);
-        }
-        if (stopping == null) {
-            return;
-        }
-        for (Runnable queued : stopping.shutdownNow()) {
-            if (queued instanceof Future<?> f) {
-                f.cancel(false); // so that an iterator waiting on it wakes up
-            }
-        }
+        closed = true;
         try {
-            if (!stopping.awaitTermination(1, TimeUnit.MINUTES)) {
-                warnings.accept("data loader: a worker is still decoding a file one minute after close");
-                return;
-            }
-            // The pool counts a worker as done just before its thread ends; wait for the end itself.
-            for (Thread t : started) {
-                t.join();
+            if (!preparations.close()) {
+                warnings.accept("data loader: a batch is still being prepared one minute after close");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -258,27 +245,12 @@ public final class DataLoader implements AutoCloseable {
         }
     }
 
-    /** Starts preparing batch {@code batch} of an epoch with this order. */
-    synchronized Future<Loaded> submit(int epoch, int[] order, int batch) {
+    /** Asks for batch {@code batch} of an epoch with this order, prepared on the pool when there is room. */
+    Future<Loaded> submit(int epoch, int[] order, int batch) {
         checkOpen();
-        if (pool == null) {
-            AtomicInteger count = new AtomicInteger();
-            pool = new ThreadPoolExecutor(workers, workers, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                    task -> newWorker(task, threadName + count.incrementAndGet()));
-            pool.allowCoreThreadTimeOut(true);
-        }
         int from = batch * batchSize;
         int to = Math.min(from + batchSize, order.length);
-        return pool.submit(() -> load(epoch, order, from, to));
-    }
-
-    /** Called by the pool, from {@link #submit} (which holds this lock) or from a worker that replaces itself. */
-    private synchronized Thread newWorker(Runnable task, String name) {
-        threads.removeIf(t -> !t.isAlive()); // workers that ended idle
-        Thread t = new Thread(task, name);
-        t.setDaemon(true);
-        threads.add(t);
-        return t;
+        return preparations.submit(() -> load(epoch, order, from, to));
     }
 
     /** A prepared batch, null when none of its files could be read, and the failures met preparing it. */
@@ -288,7 +260,7 @@ public final class DataLoader implements AutoCloseable {
     record Failure(int index, Path path, String reason) {
     }
 
-    /** Decodes and transforms positions [from, to) of an epoch's order; runs on a worker. */
+    /** Decodes and transforms positions [from, to) of an epoch's order; runs on a pool thread or the consumer. */
     private Loaded load(int epoch, int[] order, int from, int to) {
         int sampleSize = pipeline.channels() * pipeline.imageSize() * pipeline.imageSize();
         float[] images = new float[(to - from) * sampleSize];
@@ -297,8 +269,9 @@ public final class DataLoader implements AutoCloseable {
         List<Failure> failures = new ArrayList<>();
         int count = 0;
         for (int position = from; position < to; position++) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new IllegalStateException("data loader: closed while preparing a batch");
+            if (closed) {
+                throw new IllegalStateException("data loader: closed while preparing positions " + from + ".." + to
+                        + " of epoch " + epoch);
             }
             int index = order[position];
             Sample sample = data.samples().get(index);

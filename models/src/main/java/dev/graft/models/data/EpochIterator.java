@@ -8,8 +8,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
- * The batches of one epoch, in order, with up to {@code prefetch} of them in preparation on the loader's
- * workers. Taking a batch starts the next one, so preparation stays that far ahead of the consumer.
+ * The batches of one epoch, in order, with up to {@code prefetch} of them asked for ahead of the consumer (on
+ * graft's compute pool; see {@link PreparationPool}). Taking a batch asks for the next one, so preparation
+ * stays that far ahead of the consumer.
  */
 final class EpochIterator implements Iterator<Batch> {
     private final DataLoader loader;
@@ -32,7 +33,7 @@ final class EpochIterator implements Iterator<Batch> {
         fill();
     }
 
-    /** May wait for workers: a batch whose files all failed is skipped, so only a prepared batch tells. */
+    /** May wait for preparation: a batch whose files all failed is skipped, so only a prepared batch tells. */
     @Override
     public boolean hasNext() {
         while (ready == null && taken < batches) {

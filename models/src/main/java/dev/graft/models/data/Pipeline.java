@@ -26,7 +26,8 @@ public final class Pipeline {
     private final int imageSize;
     private final List<Step> steps;
 
-    private Pipeline(Preprocessing preprocessing, int imageSize, List<Step> steps) {
+    /** Of any steps; the factories below build the standard ones. */
+    Pipeline(Preprocessing preprocessing, int imageSize, List<Step> steps) {
         this.preprocessing = preprocessing;
         this.imageSize = imageSize;
         this.steps = List.copyOf(steps);

@@ -1,9 +1,11 @@
 package dev.graft.models.data;
 
+import dev.graft.engine.cpu.Parallel;
 import dev.graft.models.Preprocessing;
 import dev.graft.models.Preprocessing.Interpolation;
 import dev.graft.models.image.ImageTransform;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
@@ -17,6 +19,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -74,7 +78,7 @@ class DataLoaderTest {
     }
 
     @Test
-    void anEpochIsTheSameWithOneOrFourWorkersAndWhenRunAgain() throws IOException {
+    void anEpochIsTheSameWithOneOrFourWorkersOnAnyPoolAndWhenRunAgain() throws IOException {
         ImageDataset data = dataset(12, 9);
         Pipeline augmenting = Pipeline.train(PLAIN, Augment.STANDARD, 6);
         List<Batch> one;
@@ -84,6 +88,14 @@ class DataLoaderTest {
         try (DataLoader loader = DataLoader.builder(data, augmenting).batchSize(4).sampler(SamplerKind.SHUFFLE)
                 .seed(42).workers(1).prefetch(1).build()) {
             one = all(loader.epoch(2));
+        }
+        Thread.Builder threads = Thread.ofPlatform().daemon().name("test-pool-", 0);
+        for (PreparationPool pool : List.of(new PreparationPool(1, Runnable::run),
+                new PreparationPool(5, threads::start))) {
+            try (DataLoader loader = DataLoader.builder(data, augmenting).batchSize(4).sampler(SamplerKind.SHUFFLE)
+                    .seed(42).workers(4).pool(pool).build()) {
+                assertSameBatches(one, all(loader.epoch(2)));
+            }
         }
         try (DataLoader loader = DataLoader.builder(data, augmenting).batchSize(4).sampler(SamplerKind.SHUFFLE)
                 .seed(42).workers(4).prefetch(6).build()) {
@@ -184,22 +196,105 @@ class DataLoaderTest {
     }
 
     @Test
-    void noWorkerThreadOutlivesCloseAlsoWithAnAbandonedIterator() throws IOException, InterruptedException {
+    @Timeout(60)
+    void batchesArePreparedOnGraftsPoolAndAnAbandonedIteratorLeavesNothingRunningAfterClose() throws IOException {
         ImageDataset data = dataset(20, 20);
-        DataLoader loader = DataLoader.builder(data, Pipeline.eval(PLAIN, SIDE)).batchSize(2).workers(3).prefetch(4)
-                .build();
+        RecordingStep step = new RecordingStep(false);
+        DataLoader loader = DataLoader.builder(data, new Pipeline(PLAIN, SIDE, List.of(step))).batchSize(2)
+                .workers(3).prefetch(4).build();
         Iterator<Batch> abandoned = loader.epoch(0);
         abandoned.next();
         Iterator<Batch> second = loader.epoch(1);
-        second.next();
-        assertTrue(workerThreads() > 0, "workers run while batches are prepared");
-        assertTrue(workerThreads() <= 3, "an abandoned iterator adds no threads: " + workerThreads());
+        assertContentMatches(data, second.next());
+        int n = Parallel.threads();
+        for (Thread t : step.threads()) {
+            assertTrue(n == 1 ? t == Thread.currentThread() : t.getName().startsWith("graft-cpu-"),
+                    "prepared on " + t.getName() + " with " + n + " compute threads");
+        }
+        assertTrue(step.maxActive() <= Math.max(1, Math.min(3, n - 1)), "at once: " + step.maxActive());
+        assertEquals(0, Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("graft-data-")).count(), "a loader has no threads of its own");
         loader.close();
-        assertEquals(0, workerThreads());
+        assertEquals(0, step.active(), "close waited for the batches being prepared");
         IllegalStateException closed = assertThrows(IllegalStateException.class, second::next);
-        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+        assertEquals("data loader: closed", closed.getMessage());
         assertThrows(IllegalStateException.class, () -> loader.epoch(2));
         loader.close(); // idempotent
+    }
+
+    @Test
+    @Timeout(60)
+    void withFourPoolThreadsTwoWorkersPrepareTwoBatchesAtOnceAndNoMore() throws IOException {
+        ImageDataset data = dataset(10, 10);
+        RecordingStep step = new RecordingStep(true);
+        AtomicInteger handed = new AtomicInteger();
+        Thread.Builder threads = Thread.ofPlatform().daemon().name("test-pool-", 0);
+        PreparationPool four = new PreparationPool(4, task -> {
+            handed.incrementAndGet();
+            threads.start(task);
+        });
+        try (DataLoader loader = DataLoader.builder(data, new Pipeline(PLAIN, SIDE, List.of(step))).batchSize(2)
+                .workers(2).prefetch(6).pool(four).build()) {
+            Iterator<Batch> epoch = loader.epoch(0);
+            step.awaitActive(2);
+            // Both preparations are held in the step, so no job has returned: the pool had room for a third
+            // (N - 1 = 3) and six were asked for, yet only the loader's two went out.
+            assertEquals(2, handed.get());
+            step.release();
+            List<Batch> batches = all(epoch);
+            assertArrayEquals(IntStream.range(0, 20).toArray(), indices(batches));
+            batches.forEach(b -> assertContentMatches(data, b));
+            assertEquals(2, step.maxActive());
+            assertEquals(10, handed.get(), "one pool task per batch");
+        }
+    }
+
+    @Test
+    void withOneComputeThreadTheConsumerPreparesEachBatchWhenItAsks() throws IOException {
+        ImageDataset data = dataset(3, 2);
+        RecordingStep step = new RecordingStep(false);
+        PreparationPool one = new PreparationPool(1, task -> {
+            throw new AssertionError("one compute thread: nothing may go to the pool");
+        });
+        try (DataLoader loader = DataLoader.builder(data, new Pipeline(PLAIN, SIDE, List.of(step))).batchSize(2)
+                .workers(4).pool(one).build()) {
+            Iterator<Batch> epoch = loader.epoch(0);
+            assertEquals(0, step.calls(), "nothing prepared ahead");
+            assertContentMatches(data, epoch.next());
+            assertEquals(2, step.calls(), "the first batch, and only it");
+            List<Batch> rest = all(epoch);
+            assertEquals(List.of(2, 1), rest.stream().map(Batch::size).toList());
+            assertEquals(Set.of(Thread.currentThread()), step.threads());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void closeWhileBatchesAreQueuedWaitsForThoseBeingPreparedAndRunsNoOther() throws Exception {
+        ImageDataset data = dataset(10, 10);
+        RecordingStep step = new RecordingStep(true);
+        AtomicInteger handed = new AtomicInteger();
+        Thread.Builder threads = Thread.ofPlatform().daemon().name("test-pool-", 0);
+        PreparationPool three = new PreparationPool(3, task -> {
+            handed.incrementAndGet();
+            threads.start(task);
+        });
+        DataLoader loader = DataLoader.builder(data, new Pipeline(PLAIN, SIDE, List.of(step))).batchSize(3)
+                .workers(2).prefetch(6).pool(three).build();
+        Iterator<Batch> epoch = loader.epoch(0);
+        step.awaitActive(2); // two batches on their first image, four queued
+        Thread closer = Thread.ofPlatform().start(loader::close);
+        while (closer.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
+        }
+        assertEquals(2, step.active(), "close waits while batches are being prepared");
+        step.release();
+        closer.join();
+        assertEquals(0, step.active());
+        assertEquals(2, step.calls(), "each stopped at the file it was on");
+        assertEquals(2, handed.get(), "the queued batches never went to the pool");
+        IllegalStateException e = assertThrows(IllegalStateException.class, epoch::next);
+        assertEquals("data loader: closed", e.getMessage());
     }
 
     @Test
@@ -245,11 +340,6 @@ class DataLoaderTest {
     /** Within five standard deviations of half the draws; proportional sampling (10%) is far outside. */
     private static boolean nearlyUniform(int minority, int draws) {
         return Math.abs(minority - draws / 2.0) <= 5 * Math.sqrt(draws * 0.25);
-    }
-
-    private static long workerThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("graft-data-")).count();
     }
 
     private DataLoader loader(ImageDataset data, SamplerKind kind, int batch, boolean dropLast, int workers) {
