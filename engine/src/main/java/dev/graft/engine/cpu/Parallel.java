@@ -2,6 +2,7 @@ package dev.graft.engine.cpu;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -17,14 +18,20 @@ import java.util.function.IntConsumer;
 public final class Parallel {
     /** Numbers the pool's threads: a worker gets its pool index only once it runs, so the factory sees 0. */
     private static final AtomicInteger WORKERS = new AtomicInteger();
-    private static final ForkJoinPool POOL = new ForkJoinPool(
-            Math.max(1, Integer.getInteger("graft.threads", Runtime.getRuntime().availableProcessors())),
+    private static final int SIZE =
+            Math.max(1, Integer.getInteger("graft.threads", Runtime.getRuntime().availableProcessors()));
+    /**
+     * Never more threads than {@link #SIZE}: a worker that waits in a join of a nested loop helps run the loop's
+     * tasks instead of having the pool start a spare thread beside it (the tasks only fork and join each other,
+     * and data loading's never wait, so the pool always progresses).
+     */
+    private static final ForkJoinPool POOL = new ForkJoinPool(SIZE,
             pool -> {
                 var worker = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                 worker.setDaemon(true);
                 worker.setName("graft-cpu-" + WORKERS.getAndIncrement());
                 return worker;
-            }, null, false);
+            }, null, false, 0, SIZE, 1, pool -> true, 60, TimeUnit.SECONDS);
 
     private Parallel() {
     }

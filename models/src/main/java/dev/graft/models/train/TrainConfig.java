@@ -22,7 +22,7 @@ import java.util.Map;
  * @param inChannels      input channels of the network; 0 for the architecture's own (3)
  * @param earlyStop       epochs without a better validation accuracy before stopping; 0 never stops early
  * @param gradClip        maximum gradient L2 norm; 0 for none
- * @param workers         data-loading threads; 0 for the default
+ * @param workers         batches of images prepared at once on the compute threads; 0 for the default
  * @param featureCache    cache backbone features when the backbone is frozen and the input deterministic
  * @param device          the backend that computes ({@code cpu}, {@code cuda}); not part of the fingerprint, so
  *                        a run may resume on another device
