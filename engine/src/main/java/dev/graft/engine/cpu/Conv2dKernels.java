@@ -130,6 +130,7 @@ public final class Conv2dKernels {
         Plan plan = Plan.of(g, threads);
         plan.run((b0, count, scratch, gemmThreads) ->
                 forwardChunk(x, weights, epilogue, y, b0, count, g, scratch, gemmThreads));
+        giveBack(weights);
         return y;
     }
 
@@ -137,12 +138,16 @@ public final class Conv2dKernels {
         requireLength("backwardInput", "gradOut", gradOut.length, g.outputShape());
         requireLength("backwardInput", "weight", w.length, g.weightShape());
         if (asForward(g)) {
-            return forwardFused(gradOut, flipped(w, g), null, transposed(g), threads);
+            float[] wf = flipped(w, g);
+            float[] gx = forwardFused(gradOut, wf, null, transposed(g), threads);
+            StepMemory.giveBack(wf);
+            return gx;
         }
         float[] gx = StepMemory.floats(Shape.numel(g.inputShape()));
         Gemm.PackedA[] weights = packWeights(true, w, g);
         Plan.of(g, threads).run((b0, count, scratch, gemmThreads) ->
                 backwardInputChunk(gradOut, weights, gx, b0, count, g, scratch, gemmThreads));
+        giveBack(weights);
         return gx;
     }
 
@@ -215,6 +220,7 @@ public final class Conv2dKernels {
             for (int i = 0; i < size; i++) {
                 gw[i] += p[i];
             }
+            StepMemory.giveBack(p);
         }
         return gw;
     }
@@ -330,6 +336,12 @@ public final class Conv2dKernels {
      * Each group's weights packed once for all images: {@code w[g]} (og x K) for the forward pass, its transpose for
      * backwardInput.
      */
+    private static void giveBack(Gemm.PackedA[] packed) {
+        for (Gemm.PackedA p : packed) {
+            p.giveBack();
+        }
+    }
+
     private static Gemm.PackedA[] packWeights(boolean transpose, float[] w, ConvGeometry g) {
         int og = g.groupOutC();
         int k = g.groupC() * g.kh() * g.kw();

@@ -274,6 +274,7 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < argmax.length; i++) {
             indices[i] = argmax[i];
         }
+        StepMemory.giveBack(argmax);
         return new Tensor[] {Tensor.of(out, g.outputShape()), Tensor.of(CpuStorage.of(indices), g.outputShape())};
     }
 
@@ -290,6 +291,7 @@ public final class CpuBackend implements Backend {
         }
         Storage out = sg.f != null ? CpuStorage.of(PoolKernels.maxPool2dBackward(sg.f, argmax, g))
                 : CpuStorage.of(PoolKernels.maxPool2dBackward(sg.d, argmax, g));
+        StepMemory.giveBack(argmax);
         return Tensor.of(out, g.n(), g.c(), g.h(), g.w());
     }
 

@@ -94,6 +94,11 @@ public final class Gemm {
             this.k = k;
             this.mPadded = mPadded;
         }
+
+        /** The caller is done with it: its array serves the rest of an open {@link StepMemory} step. */
+        void giveBack() {
+            StepMemory.giveBack(data);
+        }
     }
 
     /** A pre-packed op(A): every block is already in place, shared by all threads. */

@@ -3,6 +3,8 @@ package dev.graft.engine.cpu;
 import dev.graft.engine.Backend;
 import dev.graft.engine.Tensor;
 
+import java.lang.ref.WeakReference;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,6 +14,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +32,10 @@ import java.util.function.Supplier;
  * run, so it starved (a Cleaner-based pool made training 28% slower, bench/RESULTS.md). The loop knows when a
  * step's tensors are dead; this class takes its word for it.
  *
+ * <p>Budget: a step may keep at most a third of the maximum heap for the next (pool included). A step that
+ * allocates more, such as a large batch through a deep network, turns the memory off for good and leaves its
+ * arrays to the collector, as without a step.
+ *
  * <p>Safety: a tensor made inside a step that outlives it without being named a survivor has its storage marked
  * recycled, and any later use fails with an {@link IllegalStateException} saying so, instead of reading an array
  * that the next step has overwritten. Read what must outlive the step (a loss value, predictions) before it closes.
@@ -37,15 +44,38 @@ import java.util.function.Supplier;
 public final class StepMemory {
     private static final ThreadLocal<StepMemory> ACTIVE = new ThreadLocal<>();
 
-    /** Free arrays by {@link #key}: the arrays recycled by the last step, reused first-in first-out. */
-    private Map<Long, ArrayDeque<Object>> free = new HashMap<>();
-    /** Arrays lent in the open step, each with the storages made over it. */
-    private final Map<Object, List<CpuStorage>> lent = new IdentityHashMap<>();
+    /**
+     * Free arrays by {@link #key}, reused first-in first-out: what the last step gave back. Held weakly, like
+     * everything here, so that the pool never keeps memory the heap needs: an array the collector takes is
+     * simply allocated again.
+     */
+    private Map<Long, ArrayDeque<WeakReference<Object>>> free = new HashMap<>();
+    /**
+     * Arrays lent in the open step, each with the storages made over it. Weak keys (arrays compare by identity):
+     * an activation that dies mid-step may be collected, as it would be without a step, so a step never holds
+     * more than the heap could.
+     */
+    private final Map<Object, List<WeakReference<CpuStorage>>> lent = new WeakHashMap<>();
     /** Arrays given back during the open step (autograd's spent gradients), free for the rest of it. */
-    private final Set<Object> released = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Object> released = Collections.newSetFromMap(new WeakHashMap<>());
+    /** The most bytes of arrays a step may keep for the next, pool included. */
+    private final long budget;
+    /** Bytes of the arrays pooled by the last close plus those made since. */
+    private long footprint;
+    /** Set for good once a step outgrew the budget: its arrays are left to the heap. */
+    private boolean off;
     private Thread owner;
     private long lentBytes;
     private long reusedBytes;
+
+    /** A memory whose steps may keep up to a third of the maximum heap for the next. */
+    public StepMemory() {
+        this(Runtime.getRuntime().maxMemory() / 3);
+    }
+
+    StepMemory(long budget) {
+        this.budget = budget;
+    }
 
     /**
      * Opens a step on the calling thread, which must close it. Only a step computing on the CPU backend borrows:
@@ -64,12 +94,12 @@ public final class StepMemory {
             throw new IllegalStateException("step memory: a step is already open on thread "
                     + Thread.currentThread().getName() + "; close it first");
         }
-        if (backend != CpuBackend.INSTANCE) {
+        lentBytes = 0;
+        reusedBytes = 0;
+        if (backend != CpuBackend.INSTANCE || off) {
             return new Step(null);
         }
         owner = Thread.currentThread();
-        lentBytes = 0;
-        reusedBytes = 0;
         ACTIVE.set(this);
         return new Step(survivors);
     }
@@ -125,24 +155,43 @@ public final class StepMemory {
         return arrays;
     }
 
-    /** The arrays of this step that no survivor holds become the pool; arrays the step did not take are dropped. */
+    /**
+     * The arrays of this step that no survivor holds become the pool; arrays the step did not take are dropped.
+     * A step that outgrew the budget turns the memory off instead: its arrays, about everything the step
+     * allocated, would then compete with the live tensors for the heap, and the collector would have to work
+     * around them (measured: full collections in a ResNet-50 step of 32 images on a 6 GB heap).
+     */
     private void recycle(Set<Object> kept) {
-        Map<Long, ArrayDeque<Object>> next = new HashMap<>();
+        if (footprint > budget) {
+            off = true;
+            free = new HashMap<>();
+            return;
+        }
+        footprint = 0;
+        Map<Long, ArrayDeque<WeakReference<Object>>> next = new HashMap<>();
         for (Object array : released) {
             if (!lent.containsKey(array)) {
-                next.computeIfAbsent(key(array), k -> new ArrayDeque<>()).add(array);
+                pool(next, array);
             }
         }
         lent.forEach((array, storages) -> {
             if (kept.contains(array)) {
                 return;
             }
-            for (CpuStorage s : storages) {
-                s.markRecycled();
+            for (WeakReference<CpuStorage> ref : storages) {
+                CpuStorage s = ref.get();
+                if (s != null) {
+                    s.markRecycled();
+                }
             }
-            next.computeIfAbsent(key(array), k -> new ArrayDeque<>()).add(array);
+            pool(next, array);
         });
         free = next;
+    }
+
+    private void pool(Map<Long, ArrayDeque<WeakReference<Object>>> free, Object array) {
+        free.computeIfAbsent(key(array), k -> new ArrayDeque<>()).add(new WeakReference<>(array));
+        footprint += bytes(array);
     }
 
     // ---------------------------------------------------------------- used by the backend
@@ -168,9 +217,9 @@ public final class StepMemory {
     static void madeOver(Object array, CpuStorage storage) {
         StepMemory m = ACTIVE.get();
         if (m != null) {
-            List<CpuStorage> storages = m.lent.get(array);
+            List<WeakReference<CpuStorage>> storages = m.lent.get(array);
             if (storages != null) {
-                storages.add(storage);
+                storages.add(new WeakReference<>(storage));
             }
         }
     }
@@ -181,18 +230,28 @@ public final class StepMemory {
      */
     static void release(CpuStorage storage) {
         StepMemory m = ACTIVE.get();
-        if (m == null) {
-            return;
-        }
         Object array = storage.array();
-        List<CpuStorage> storages = m.lent.get(array);
-        if (storages == null || storages.size() != 1 || storages.getFirst() != storage) {
+        List<WeakReference<CpuStorage>> storages = m == null ? null : m.lent.get(array);
+        if (storages == null || storages.size() != 1 || storages.getFirst().get() != storage) {
             return;
         }
-        m.lent.remove(array);
         storage.markRecycled();
-        m.free.computeIfAbsent(key(array), k -> new ArrayDeque<>()).addFirst(array);
-        m.released.add(array);
+        m.giveBackLent(array);
+    }
+
+    /** Takes back, for the rest of the open step, a kernel's scratch array that no storage was made over. */
+    static void giveBack(Object array) {
+        StepMemory m = ACTIVE.get();
+        List<WeakReference<CpuStorage>> storages = m == null ? null : m.lent.get(array);
+        if (storages != null && storages.isEmpty()) {
+            m.giveBackLent(array);
+        }
+    }
+
+    private void giveBackLent(Object array) {
+        lent.remove(array);
+        free.computeIfAbsent(key(array), k -> new ArrayDeque<>()).addFirst(new WeakReference<>(array));
+        released.add(array);
     }
 
     private static Object borrow(Kind kind, int n) {
@@ -200,11 +259,14 @@ public final class StepMemory {
         if (m == null) {
             return kind.make(n);
         }
-        ArrayDeque<Object> q = m.free.get(key(kind, n));
-        Object a = q == null ? null : q.poll();
+        Object a = m.take(key(kind, n));
         long bytes = (long) n * kind.bytes;
         if (a == null) {
             a = kind.make(n);
+            m.footprint += bytes;
+            if (m.footprint > m.budget) {
+                return a; // not lent: the step is over budget and will turn the memory off
+            }
         } else {
             kind.zero(a);
             m.reusedBytes += bytes;
@@ -212,6 +274,23 @@ public final class StepMemory {
         m.lent.put(a, new ArrayList<>(1));
         m.lentBytes += bytes;
         return a;
+    }
+
+    /** A free array of this key that the collector has not taken, or null. */
+    private Object take(long key) {
+        ArrayDeque<WeakReference<Object>> q = free.get(key);
+        while (q != null && !q.isEmpty()) {
+            Object a = q.poll().get();
+            if (a != null) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static long bytes(Object array) {
+        long key = key(array);
+        return (key >>> 2) * KINDS[(int) (key & 3)].bytes;
     }
 
     private static long key(Object array) {
@@ -227,6 +306,8 @@ public final class StepMemory {
     private static long key(Kind kind, int n) {
         return (long) n << 2 | kind.ordinal();
     }
+
+    private static final Kind[] KINDS = Kind.values();
 
     /** The element types lent: the backend's three dtypes, and int for kernels' index tables. */
     private enum Kind {
