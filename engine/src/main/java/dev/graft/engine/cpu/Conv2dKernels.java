@@ -29,6 +29,8 @@ public final class Conv2dKernels {
     private static final long SMALL_IMAGE_WORK = 1L << 22;
     /** Scratch buffers up to this many floats (16 MiB) are kept per thread for the next call; larger ones are not. */
     private static final int CACHED_MAX = 1 << 22;
+    /** Elements per task of the memory-bound loops over weights (flips, sums of partial gradients). */
+    private static final int COPY_GRAIN = 1 << 15;
     /** Output planes smaller than this many pixels are convolved several images per GEMM. */
     private static final int SMALL_PLANE = 512;
     /** A chunk of images spans at most this many output pixels, bounding its scratch buffers. */
@@ -173,7 +175,7 @@ public final class Conv2dKernels {
         int kh = g.kh();
         int kw = g.kw();
         float[] wf = StepMemory.floats(w.length);
-        for (int o = 0; o < g.outC(); o++) {
+        Parallel.forEach(g.outC(), Math.max(1, COPY_GRAIN / (g.c() * kh * kw)), o -> {
             for (int c = 0; c < g.c(); c++) {
                 int src = (o * g.c() + c) * kh * kw;
                 int dst = (c * g.outC() + o) * kh * kw;
@@ -181,7 +183,7 @@ public final class Conv2dKernels {
                     wf[dst + kh * kw - 1 - t] = w[src + t];
                 }
             }
-        }
+        });
         return wf;
     }
 
@@ -215,12 +217,16 @@ public final class Conv2dKernels {
             }
         });
         float[] gw = partial[0];
-        for (int c = 1; c < partial.length; c++) {
-            float[] p = partial[c];
-            for (int i = 0; i < size; i++) {
-                gw[i] += p[i];
+        Parallel.forRange(size, COPY_GRAIN, (from, to) -> {
+            for (int c = 1; c < partial.length; c++) {
+                float[] p = partial[c];
+                for (int i = from; i < to; i++) {
+                    gw[i] += p[i];
+                }
             }
-            StepMemory.giveBack(p);
+        });
+        for (int c = 1; c < partial.length; c++) {
+            StepMemory.giveBack(partial[c]);
         }
         return gw;
     }

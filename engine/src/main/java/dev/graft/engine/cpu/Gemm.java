@@ -28,6 +28,8 @@ public final class Gemm {
     static final int NR = 2 * V;
     /** Depth of a packed block: an NR-wide B micro-panel of KC rows (32 KiB with AVX-512) stays in L1. */
     private static final int KC = 256;
+    /** Elements of A packed per task when {@link #pack} runs in parallel. */
+    private static final int PACK_GRAIN = 1 << 16;
     /** Rows of a packed A block (MC x KC floats = 128 KiB): stays in L2 while B micro-panels stream past it. */
     private static final int MC = 128;
     /** Columns of a packed B block (KC x NC floats = 4 MiB): shared-cache resident. */
@@ -131,9 +133,15 @@ public final class Gemm {
         requireMatrix("sgemm pack", "A", transA ? k : m, transA ? m : k, a.length, aOff, lda);
         int mPadded = roundUp(m, MR);
         float[] data = StepMemory.floats(Math.multiplyExact(mPadded, k));
-        for (int pc = 0; pc < k; pc += KC) {
+        int panels = mPadded / MR;
+        for (int p = 0; p < k; p += KC) {
+            int pc = p;
             int kc = Math.min(KC, k - pc);
-            packA(transA, a, aOff, lda, 0, m, pc, kc, data, pc * mPadded);
+            // Packing a layer's weights is a copy as large as the weights: split it by row panels over the threads.
+            Parallel.forRange(panels, Math.max(1, PACK_GRAIN / (MR * kc)), (p0, p1) -> {
+                int ic = p0 * MR;
+                packA(transA, a, aOff, lda, ic, Math.min(m, p1 * MR) - ic, pc, kc, data, pc * mPadded + ic * kc);
+            });
         }
         return new PackedA(data, m, k, mPadded);
     }

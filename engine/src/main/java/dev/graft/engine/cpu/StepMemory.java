@@ -268,7 +268,7 @@ public final class StepMemory {
                 return a; // not lent: the step is over budget and will turn the memory off
             }
         } else {
-            kind.zero(a);
+            kind.zero(a, n);
             m.reusedBytes += bytes;
         }
         m.lent.put(a, new ArrayList<>(1));
@@ -316,8 +316,8 @@ public final class StepMemory {
                 return new float[n];
             }
 
-            void zero(Object a) {
-                Arrays.fill((float[]) a, 0f);
+            void zero(Object a, int from, int to) {
+                Arrays.fill((float[]) a, from, to, 0f);
             }
         },
         DOUBLE(8) {
@@ -325,8 +325,8 @@ public final class StepMemory {
                 return new double[n];
             }
 
-            void zero(Object a) {
-                Arrays.fill((double[]) a, 0d);
+            void zero(Object a, int from, int to) {
+                Arrays.fill((double[]) a, from, to, 0d);
             }
         },
         LONG(8) {
@@ -334,8 +334,8 @@ public final class StepMemory {
                 return new long[n];
             }
 
-            void zero(Object a) {
-                Arrays.fill((long[]) a, 0L);
+            void zero(Object a, int from, int to) {
+                Arrays.fill((long[]) a, from, to, 0L);
             }
         },
         INT(4) {
@@ -343,10 +343,13 @@ public final class StepMemory {
                 return new int[n];
             }
 
-            void zero(Object a) {
-                Arrays.fill((int[]) a, 0);
+            void zero(Object a, int from, int to) {
+                Arrays.fill((int[]) a, from, to, 0);
             }
         };
+
+        /** Clearing an activation is memory-bound work of the step's thread: the kernels' threads share it. */
+        private static final int ZERO_GRAIN = 1 << 17;
 
         final int bytes;
 
@@ -356,6 +359,10 @@ public final class StepMemory {
 
         abstract Object make(int n);
 
-        abstract void zero(Object a);
+        abstract void zero(Object a, int from, int to);
+
+        void zero(Object a, int n) {
+            Parallel.forRange(n, ZERO_GRAIN, (from, to) -> zero(a, from, to));
+        }
     }
 }
