@@ -40,6 +40,7 @@ import java.util.function.Supplier;
  * recycled, and any later use fails with an {@link IllegalStateException} saying so, instead of reading an array
  * that the next step has overwritten. Read what must outlive the step (a loss value, predictions) before it closes.
  * Storages of other backends are untouched. Arrays made on other threads (the kernels' workers) are not lent.
+ * One loop uses one instance: it is not safe for concurrent steps on several threads.
  */
 public final class StepMemory {
     private static final ThreadLocal<StepMemory> ACTIVE = new ThreadLocal<>();

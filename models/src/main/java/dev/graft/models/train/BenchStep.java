@@ -22,7 +22,7 @@ import java.util.Map;
  * and the JMH suite time: {@link Mode#INFER} is the forward pass in eval mode without gradients; {@link Mode#TRAIN}
  * forward, mean cross-entropy, backward and an SGD step (lr 0.01, momentum 0.9, weight decay 1e-4) with every
  * parameter trainable; {@link Mode#FROZEN} the same with the backbone frozen as by the feature-extract strategy.
- * Training steps reuse their arrays through a {@link StepMemory}, as the trainer does.
+ * Steps reuse their arrays through a {@link StepMemory}, as the trainer's do.
  */
 public final class BenchStep implements Runnable {
     /** What one step does. */
@@ -61,10 +61,11 @@ public final class BenchStep implements Runnable {
         Tensor labels = Tensor.ofLongs(classes, batch).to(device);
         network.to(device);
         Tensor input = images.to(device);
+        StepMemory memory = new StepMemory();
         if (mode == Mode.INFER) {
             network.eval();
             step = () -> {
-                try (var _ = NoGrad.enter()) {
+                try (var _ = NoGrad.enter(); var _ = memory.step(device, network::stateTensors)) {
                     network.forward(input);
                 }
                 device.synchronize();
@@ -81,7 +82,6 @@ public final class BenchStep implements Runnable {
             }
         });
         Sgd sgd = new Sgd(List.of(new ParamGroup("trainable", trainable, LR, WEIGHT_DECAY)), MOMENTUM, 0, false);
-        StepMemory memory = new StepMemory();
         step = () -> {
             sgd.zeroGrad();
             try (var _ = memory.step(device, network::stateTensors)) {

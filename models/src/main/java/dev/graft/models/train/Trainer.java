@@ -69,7 +69,10 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final Tensor classWeights;
     private final int stepsPerEpoch;
-    /** Forward and backward passes reuse the arrays of the step before (the optimizer's state is made outside). */
+    /**
+     * Training steps (forward and backward; the optimizer's state is made outside) and validation batches reuse
+     * the arrays of the step before.
+     */
     private final StepMemory memory = new StepMemory();
     /** Validation metrics of the best epoch this process ran; null before one, or without validation. */
     private ClassificationMetrics bestVal;
@@ -350,11 +353,13 @@ public final class Trainer {
                 if (kept != null) {
                     kept.add(b);
                 }
-                Tensor logits = valCache != null ? network.head().forward(b.images())
-                        : network.forward(input(b.images()));
-                lossSum += loss(logits, b.labels()).item() * b.labels().numel();
-                n += b.labels().numel();
-                metrics.add(logits, b.labels());
+                try (var _ = memory.step(model.device(), network::stateTensors)) {
+                    Tensor logits = valCache != null ? network.head().forward(b.images())
+                            : network.forward(input(b.images()));
+                    lossSum += loss(logits, b.labels()).item() * b.labels().numel();
+                    n += b.labels().numel();
+                    metrics.add(logits, b.labels());
+                }
             }
             if (kept != null) {
                 valImages = kept;
