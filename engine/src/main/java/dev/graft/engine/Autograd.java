@@ -52,38 +52,38 @@ final class Autograd {
         gradients.held(seed);
         for (Node node : order) {
             Tensor gradOut = pending.remove(node);
-            Tensor[] inputs = node.inputs();
+            Node.Edge[] edges = node.edges();
             Tensor[] grads = node.apply(gradOut);
             BackwardTrace.executed(node.name());
-            for (int i = 0; i < inputs.length; i++) {
-                Tensor in = inputs[i];
-                if (in == null || !in.requiresGrad()) {
+            for (int i = 0; i < edges.length; i++) {
+                Node.Edge in = edges[i];
+                if (in == null || !in.wanted()) {
                     continue;
                 }
                 Tensor g = grads[i];
-                if (g == null || !Arrays.equals(g.shapeRef(), in.shapeRef())) {
+                if (g == null || !Arrays.equals(g.shapeRef(), in.shape())) {
                     throw new IllegalStateException("backward: " + node.name() + " produced a gradient of shape "
                             + (g == null ? "null" : Shape.format(g.shapeRef())) + " for input " + i + " of shape "
-                            + Shape.format(in.shapeRef()));
+                            + Shape.format(in.shape()));
                 }
                 if (g.backend() != in.backend()) {
                     throw new IllegalStateException("backward: " + node.name() + " produced a gradient on backend "
                             + g.backend().name() + " for input " + i + " on backend " + in.backend().name());
                 }
                 gradients.made(g);
-                if (in.gradFn == null) {
-                    in.accumulateGrad(g);
+                if (in.gradFn() == null) {
+                    in.leaf().accumulateGrad(g);
                     gradients.consumed(g);
                     continue;
                 }
-                Tensor earlier = pending.get(in.gradFn);
+                Tensor earlier = pending.get(in.gradFn());
                 if (earlier == null) {
-                    pending.put(in.gradFn, g);
+                    pending.put(in.gradFn(), g);
                     gradients.held(g);
                 } else {
                     Tensor sum = Ops.binary(BinaryOp.ADD, earlier, g);
                     gradients.made(sum);
-                    pending.put(in.gradFn, sum);
+                    pending.put(in.gradFn(), sum);
                     gradients.held(sum);
                     gradients.dropped(earlier);
                     gradients.consumed(g);
@@ -98,11 +98,12 @@ final class Autograd {
     /**
      * The gradients a backward pass makes, so that each one's memory goes back to its backend as soon as the pass
      * is done with it ({@link MemoryOps#release}): a gradient held by no pending sum, not passed on as a view, and
-     * over neither the seed nor the forward pass's tensors. Leaf gradients are copies (see
-     * {@link Tensor#accumulateGrad}), so no storage released here is reachable from outside the pass.
+     * over neither the seed nor a leaf. Leaf gradients are copies (see {@link Tensor#accumulateGrad}), so no
+     * storage released here is reachable from outside the pass; that no backward function returns a tensor of the
+     * forward pass as a gradient is checked by running the gradient properties inside a {@code StepMemory} step.
      */
     private static final class Gradients {
-        /** Storages the pass did not make: the seed's and every node input's. */
+        /** Storages the pass did not make: the seed's and the leaves'. */
         private final Set<Storage> foreign = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Set<Storage> made = Collections.newSetFromMap(new IdentityHashMap<>());
         /** Pending references to each made storage (a view passed on counts as one). */
@@ -112,9 +113,9 @@ final class Autograd {
         Gradients(List<Node> order, Tensor seed) {
             foreign.add(seed.storage());
             for (Node node : order) {
-                for (Tensor in : node.inputs()) {
-                    if (in != null) {
-                        foreign.add(in.storage());
+                for (Node.Edge in : node.edges()) {
+                    if (in != null && in.leaf() != null) {
+                        foreign.add(in.leaf().storage());
                     }
                 }
             }
@@ -167,15 +168,15 @@ final class Autograd {
         while (!stack.isEmpty()) {
             Object[] frame = stack.peek();
             Node node = (Node) frame[0];
-            Tensor[] inputs = node.inputs();
+            Node.Edge[] inputs = node.edges();
             int i = (Integer) frame[1];
-            while (i < inputs.length && (inputs[i] == null || inputs[i].gradFn == null
-                    || seen.containsKey(inputs[i].gradFn))) {
+            while (i < inputs.length && (inputs[i] == null || inputs[i].gradFn() == null
+                    || seen.containsKey(inputs[i].gradFn()))) {
                 i++;
             }
             if (i < inputs.length) {
                 frame[1] = i + 1;
-                Node child = inputs[i].gradFn;
+                Node child = inputs[i].gradFn();
                 seen.put(child, true);
                 stack.push(new Object[] {child, 0});
             } else {

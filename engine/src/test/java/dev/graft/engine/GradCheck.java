@@ -1,5 +1,8 @@
 package dev.graft.engine;
 
+import dev.graft.engine.cpu.StepMemory;
+
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
@@ -89,6 +92,15 @@ final class GradCheck {
         }
     }
 
+    private static List<Tensor> survivors(Tensor[] inputs) {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor in : inputs) {
+            out.add(in);
+            out.add(in.grad());
+        }
+        return out;
+    }
+
     /** Checks every F64 input that requires grad under every {@link Seed}; {@code f} must be deterministic. */
     static Result check(Function<Tensor[], Tensor> f, Tensor... inputs) {
         return check(f, List.of(Seed.values()), inputs);
@@ -107,6 +119,7 @@ final class GradCheck {
             throw new IllegalArgumentException("gradcheck needs an F64 output, got " + probe.dtype());
         }
         int[] outShape = probe.shape();
+        StepMemory memory = new StepMemory();
         double[][] effective = new double[seeds.size()][];
         double[][][] analytic = new double[seeds.size()][inputs.length][];
         for (int s = 0; s < seeds.size(); s++) {
@@ -117,7 +130,11 @@ final class GradCheck {
             for (Tensor in : inputs) {
                 in.zeroGrad();
             }
-            loss.apply(f.apply(inputs)).backward();
+            // Inside a step, backward hands each gradient it has consumed back to the CPU backend at once: an
+            // operation whose backward returned a tensor it still needs would fail here.
+            try (var _ = memory.step(inputs[0].backend(), () -> survivors(inputs))) {
+                loss.apply(f.apply(inputs)).backward();
+            }
             for (int i = 0; i < inputs.length; i++) {
                 Tensor g = inputs[i].grad();
                 analytic[s][i] = g == null ? new double[inputs[i].numel()] : g.toDoubleArray();
