@@ -34,20 +34,21 @@ final class Joins {
         shape[d] = total;
         Tensor out = Tensor.of(first.backend().allocate(first.dtype(), Shape.numel(shape)), shape);
         int[] offsets = new int[parts.length];
+        int[] lengths = new int[parts.length];
         int at = 0;
         for (int p = 0; p < parts.length; p++) {
             offsets[p] = at;
-            int len = parts[p].shapeRef()[d];
-            out.backend().copy(parts[p], out.detach().narrow(d, at, len));
-            at += len;
+            lengths[p] = parts[p].shapeRef()[d];
+            out.backend().copy(parts[p], out.detach().narrow(d, at, lengths[p]));
+            at += lengths[p];
         }
         if (!first.dtype().isFloatingPoint()) {
             return out;
         }
         return Node.record("cat", out, g -> {
-            Tensor[] grads = new Tensor[parts.length];
-            for (int p = 0; p < parts.length; p++) {
-                grads[p] = g.narrow(d, offsets[p], parts[p].shapeRef()[d]);
+            Tensor[] grads = new Tensor[offsets.length];
+            for (int p = 0; p < offsets.length; p++) {
+                grads[p] = g.narrow(d, offsets[p], lengths[p]);
             }
             return grads;
         }, parts);
@@ -92,11 +93,12 @@ final class Joins {
         if (!x.dtype().isFloatingPoint()) {
             return out;
         }
+        int[] inShape = x.shapeRef();
         return Node.record("pad", out, g -> {
             Tensor gi = g;
             for (int i = 0; i < padding.length / 2; i++) {
                 int d = rank - 1 - i;
-                gi = gi.narrow(d, padding[2 * i], x.shapeRef()[d]);
+                gi = gi.narrow(d, padding[2 * i], inShape[d]);
             }
             return new Tensor[] {gi};
         }, x);

@@ -30,9 +30,19 @@ final class Ops {
     static Tensor unary(String name, UnaryOp op, Tensor x, double a, double b) {
         requireFloating(name, x);
         Tensor y = x.backend().unary(op, x, a, b);
-        return Node.record(name, y, g -> new Tensor[] {unaryGrad(op, x, y, g, a, b)}, x);
+        // Save only what the gradient reads: a ReLU keeps its output, not the BatchNorm output before it.
+        Tensor in = switch (op) {
+            case LOG, ABS, POW, CLAMP -> x;
+            default -> null;
+        };
+        Tensor out = switch (op) {
+            case EXP, SQRT, RELU -> y;
+            default -> null;
+        };
+        return Node.record(name, y, g -> new Tensor[] {unaryGrad(op, in, out, g, a, b)}, x);
     }
 
+    /** The gradient through {@code op}, from the input {@code x} or output {@code y} it saved (the other null). */
     private static Tensor unaryGrad(UnaryOp op, Tensor x, Tensor y, Tensor g, double a, double b) {
         return switch (op) {
             case NEG -> g.neg();
@@ -40,9 +50,9 @@ final class Ops {
             case LOG -> g.div(x);
             case SQRT -> g.div(y).mul(0.5);
             case ABS -> g.mul(mask(UnaryOp.SIGN, x, 0, 0));
-            case SIGN, GREATER, BETWEEN -> Tensor.zerosLike(x);
+            case SIGN, GREATER, BETWEEN -> Tensor.zerosLike(g);
             case RELU -> g.mul(mask(UnaryOp.GREATER, y, 0, 0));
-            case POW -> a == 0 ? Tensor.zerosLike(x) : g.mul(x.pow(a - 1)).mul(a);
+            case POW -> a == 0 ? Tensor.zerosLike(g) : g.mul(x.pow(a - 1)).mul(a);
             case CLAMP -> g.mul(mask(UnaryOp.BETWEEN, x, a, b));
             case AFFINE -> g.mul(a);
         };
@@ -69,17 +79,21 @@ final class Ops {
         Tensor out = a.backend().binary(op, broadcastView(a, shape), broadcastView(b, shape));
         int[] sa = a.shapeRef();
         int[] sb = b.shapeRef();
-        return Node.record(name, out, g -> switch (op) {
-            case ADD -> new Tensor[] {sumToShape(g, sa), sumToShape(g, sb)};
-            case SUB -> new Tensor[] {sumToShape(g, sa), b.requiresGrad() ? sumToShape(g.neg(), sb) : null};
-            case MUL -> new Tensor[] {
-                a.requiresGrad() ? sumToShape(g.mul(b), sa) : null,
-                b.requiresGrad() ? sumToShape(g.mul(a), sb) : null};
-            case DIV -> new Tensor[] {
-                a.requiresGrad() ? sumToShape(g.div(b), sa) : null,
-                b.requiresGrad() ? sumToShape(g.mul(out).div(b).neg(), sb) : null};
+        boolean aGrad = a.requiresGrad();
+        boolean bGrad = b.requiresGrad();
+        // One closure per op, so that each saves only the tensors its gradient reads (a residual sum saves none).
+        Node.Backward backward = switch (op) {
+            case ADD -> g -> new Tensor[] {sumToShape(g, sa), sumToShape(g, sb)};
+            case SUB -> g -> new Tensor[] {sumToShape(g, sa), bGrad ? sumToShape(g.neg(), sb) : null};
+            case MUL -> g -> new Tensor[] {
+                aGrad ? sumToShape(g.mul(b), sa) : null,
+                bGrad ? sumToShape(g.mul(a), sb) : null};
+            case DIV -> g -> new Tensor[] {
+                aGrad ? sumToShape(g.div(b), sa) : null,
+                bGrad ? sumToShape(g.mul(out).div(b).neg(), sb) : null};
             case EQUAL, GREATER -> throw new IllegalStateException(name + " has no gradient");
-        }, a, b);
+        };
+        return Node.record(name, out, backward, a, b);
     }
 
     static Tensor compare(String name, BinaryOp op, Tensor a, Tensor b) {
@@ -101,11 +115,13 @@ final class Ops {
         Tensor out = a.backend().where(c, broadcastView(a, shape), broadcastView(b, shape));
         int[] sa = a.shapeRef();
         int[] sb = b.shapeRef();
+        boolean aGrad = a.requiresGrad();
+        boolean bGrad = b.requiresGrad();
         return Node.record("where", out, g -> {
             Tensor zero = Tensor.zeros(g.backend(), g.dtype(), 1);
             return new Tensor[] {
-                a.requiresGrad() ? sumToShape(g.backend().where(c, g, broadcastView(zero, shape)), sa) : null,
-                b.requiresGrad() ? sumToShape(g.backend().where(c, broadcastView(zero, shape), g), sb) : null};
+                aGrad ? sumToShape(g.backend().where(c, g, broadcastView(zero, shape)), sa) : null,
+                bGrad ? sumToShape(g.backend().where(c, broadcastView(zero, shape), g), sb) : null};
         }, a, b);
     }
 
