@@ -23,14 +23,15 @@ import java.util.function.Supplier;
  *
  * <p>Inside {@link #step}, every array the backend allocates on the calling thread (activations, gradients, the
  * kernels' outputs) is lent from this memory. Gradients that backward has consumed come back at once and serve
- * the rest of the pass, so a step holds little more than its activations. When the step closes, the arrays of the tensors named as survivors
- * (typically the parameters, their gradients and the modules' buffers) are given up to the heap, and every other
- * array goes back to the pool for the next step, which takes arrays of the same lengths in the same order.
+ * the rest of the pass, so a step holds little more than its activations. When the step closes, the arrays of the
+ * tensors named as survivors (typically the parameters, their gradients and the modules' buffers) are given up to
+ * the heap, and every other array goes back to the pool for the next step, which takes arrays of the same lengths
+ * in the same order.
  *
- * <p>Why an explicit step and not the garbage collector: a pool fed by reference processing only learns that an
- * activation died at the next collection, and while the pool holds the arrays the collector sees no reason to
- * run, so it starved (a Cleaner-based pool made training 28% slower, bench/RESULTS.md). The loop knows when a
- * step's tensors are dead; this class takes its word for it.
+ * <p>Why the loop says when a step ends instead of the collector saying when an array died: a pool fed by
+ * reference processing learns of a death only at the next collection, and while it holds the arrays the collector
+ * sees no reason to run, so it starved (a Cleaner-based pool made training 28% slower, bench/RESULTS.md). Here
+ * the weak references only let the collector take what dies mid-step; reuse follows the loop's word.
  *
  * <p>Budget: a step may keep at most a third of the maximum heap for the next (pool included). A step that
  * allocates more, such as a large batch through a deep network, turns the memory off for good and leaves its
