@@ -222,17 +222,22 @@ class DataLoaderTest {
         loader.close(); // idempotent
     }
 
+    /** A pool of {@code n} threads that starts a thread per job it is handed, counting them in {@code handed}. */
+    private static PreparationPool countingPool(int n, AtomicInteger handed) {
+        Thread.Builder threads = Thread.ofPlatform().daemon().name("test-pool-", 0);
+        return new PreparationPool(n, task -> {
+            handed.incrementAndGet();
+            threads.start(task);
+        });
+    }
+
     @Test
     @Timeout(60)
     void withFourPoolThreadsTwoWorkersPrepareTwoBatchesAtOnceAndNoMore() throws IOException {
         ImageDataset data = dataset(10, 10);
         RecordingStep step = new RecordingStep(true);
         AtomicInteger handed = new AtomicInteger();
-        Thread.Builder threads = Thread.ofPlatform().daemon().name("test-pool-", 0);
-        PreparationPool four = new PreparationPool(4, task -> {
-            handed.incrementAndGet();
-            threads.start(task);
-        });
+        PreparationPool four = countingPool(4, handed);
         try (DataLoader loader = DataLoader.builder(data, new Pipeline(PLAIN, SIDE, List.of(step))).batchSize(2)
                 .workers(2).prefetch(6).pool(four).build()) {
             Iterator<Batch> epoch = loader.epoch(0);
@@ -274,11 +279,7 @@ class DataLoaderTest {
         ImageDataset data = dataset(10, 10);
         RecordingStep step = new RecordingStep(true);
         AtomicInteger handed = new AtomicInteger();
-        Thread.Builder threads = Thread.ofPlatform().daemon().name("test-pool-", 0);
-        PreparationPool three = new PreparationPool(3, task -> {
-            handed.incrementAndGet();
-            threads.start(task);
-        });
+        PreparationPool three = countingPool(3, handed);
         DataLoader loader = DataLoader.builder(data, new Pipeline(PLAIN, SIDE, List.of(step))).batchSize(3)
                 .workers(2).prefetch(6).pool(three).build();
         Iterator<Batch> epoch = loader.epoch(0);
