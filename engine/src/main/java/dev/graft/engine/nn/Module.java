@@ -151,14 +151,12 @@ public abstract class Module {
      * survivors of a {@code StepMemory} step).
      */
     public final List<Tensor> stateTensors() {
-        List<Tensor> out = new ArrayList<>();
+        List<Tensor> out = new ArrayList<>(stateDict().values());
         for (Parameter p : parameters()) {
-            out.add(p.tensor());
             if (p.grad() != null) {
                 out.add(p.grad());
             }
         }
-        out.addAll(namedBuffers().values());
         return out;
     }
 
