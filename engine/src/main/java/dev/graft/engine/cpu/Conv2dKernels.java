@@ -127,12 +127,17 @@ public final class Conv2dKernels {
         if (epilogue != null) {
             epilogue.check(g);
         }
-        float[] y = StepMemory.floats(Shape.numel(g.outputShape()));
         Gemm.PackedA[] weights = packWeights(false, w, g);
-        Plan plan = Plan.of(g, threads);
-        plan.run((b0, count, scratch, gemmThreads) ->
-                forwardChunk(x, weights, epilogue, y, b0, count, g, scratch, gemmThreads));
+        float[] y = forwardPacked(x, weights, epilogue, g, threads);
         giveBack(weights);
+        return y;
+    }
+
+    private static float[] forwardPacked(float[] x, Gemm.PackedA[] weights, Epilogue epilogue, ConvGeometry g,
+                                         int threads) {
+        float[] y = StepMemory.floats(Shape.numel(g.outputShape()));
+        Plan.of(g, threads).run((b0, count, scratch, gemmThreads) ->
+                forwardChunk(x, weights, epilogue, y, b0, count, g, scratch, gemmThreads));
         return y;
     }
 
@@ -140,9 +145,18 @@ public final class Conv2dKernels {
         requireLength("backwardInput", "gradOut", gradOut.length, g.outputShape());
         requireLength("backwardInput", "weight", w.length, g.weightShape());
         if (asForward(g)) {
-            float[] wf = flipped(w, g);
-            float[] gx = forwardFused(gradOut, wf, null, transposed(g), threads);
-            StepMemory.giveBack(wf);
+            ConvGeometry t = transposed(g);
+            Gemm.PackedA[] weights;
+            if (g.kh() == 1 && g.kw() == 1) {
+                // A 1x1 kernel flipped is its transpose, which packing makes as it copies.
+                weights = packWeights(true, w, g);
+            } else {
+                float[] wf = flipped(w, g);
+                weights = packWeights(false, wf, t);
+                StepMemory.giveBack(wf);
+            }
+            float[] gx = forwardPacked(gradOut, weights, null, t, threads);
+            giveBack(weights);
             return gx;
         }
         float[] gx = StepMemory.floats(Shape.numel(g.inputShape()));
@@ -245,7 +259,7 @@ public final class Conv2dKernels {
             boolean parallel = imagesInParallel(g, threads);
             int ohw = g.outH() * g.outW();
             int per = 1;
-            if (ohw < SMALL_PLANE && n > 1 && !pointwise(g)) {
+            if (ohw < SMALL_PLANE && n > 1) {
                 int share = parallel ? (n + threads - 1) / threads : n;
                 per = Math.max(1, Math.min(share, CHUNK_COLUMNS_MAX / ohw));
             }
@@ -414,8 +428,7 @@ public final class Conv2dKernels {
             }
             return;
         }
-        // Stride > 1 here (pointwise convolutions are stride 1 and never chunked): one image through an explicit
-        // column matrix, or a chunk packed straight from its images.
+        // One strided image through an explicit column matrix, or a chunk packed straight from its images.
         Matrix dst = count == 1 ? new Matrix(y, b0 * g.outC() * ohw, ohw)
                 : new Matrix(scratch.stage(g.outC() * cols), 0, cols);
         float[] col = null;
@@ -423,7 +436,7 @@ public final class Conv2dKernels {
             col = scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), ohw));
             im2col(x, b0 * g.c() * g.h() * g.w(), g, col, threads);
         }
-        ImagePanels panels = count == 1 ? null : new ImagePanels(x, g, b0, count);
+        ImagePanels panels = count == 1 ? null : new ImagePanels(x, g, b0, count, scratch::columns);
         for (int grp = 0; grp < g.groups(); grp++) {
             int dOff = dst.off() + grp * og * dst.ld();
             if (count == 1) {
@@ -524,8 +537,8 @@ public final class Conv2dKernels {
         int cols = count * ohw;
         int planeIn = g.c() * g.h() * g.w();
         Matrix grad = outputPlanes(gy, b0, count, g, scratch);
-        // Pointwise planes are never chunked, so the GEMM writes a pointwise gradient straight into gx.
-        boolean direct = pointwise(g);
+        // A pointwise gradient is the GEMM's result itself: straight into gx for one image, copied out for a chunk.
+        boolean direct = pointwise(g) && count == 1;
         Matrix dst = direct ? new Matrix(gx, b0 * planeIn, ohw)
                 : new Matrix(scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), cols)), 0, cols);
         for (int grp = 0; grp < g.groups(); grp++) {
@@ -536,7 +549,11 @@ public final class Conv2dKernels {
             return;
         }
         for (int i = 0; i < count; i++) {
-            col2im(dst.a(), i * ohw, cols, gx, (b0 + i) * planeIn, g, threads);
+            if (pointwise(g)) {
+                scatterPlanes(dst.a(), i * ohw, cols, g.c(), ohw, gx, (b0 + i) * planeIn);
+            } else {
+                col2im(dst.a(), i * ohw, cols, gx, (b0 + i) * planeIn, g, threads);
+            }
         }
     }
 
@@ -551,10 +568,11 @@ public final class Conv2dKernels {
             return;
         }
         Matrix grad = outputPlanes(gy, b0, count, g, scratch);
-        ImagePanels panels = new ImagePanels(x, g, b0, count);
+        boolean inPlace = pointwise(g) && count == 1;
+        ImagePanels panels = inPlace ? null : new ImagePanels(x, g, b0, count, scratch::columns);
         for (int grp = 0; grp < g.groups(); grp++) {
             int aOff = grad.off() + grp * og * grad.ld();
-            if (pointwise(g) && count == 1) {
+            if (inPlace) {
                 Gemm.sgemm(false, true, og, k, cols, grad.a(), aOff, grad.ld(), x,
                         b0 * g.c() * g.h() * g.w() + grp * k * ohw, ohw, gw, grp * og * k, k, accumulate, threads);
             } else {

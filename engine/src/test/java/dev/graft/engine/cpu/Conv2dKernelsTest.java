@@ -88,12 +88,20 @@ class Conv2dKernelsTest {
                 withoutRelu));
     }
 
-    /** The shortcut that skips im2col, with groups; dilation must not matter for a 1x1 kernel. */
+    /**
+     * The shortcut that reads the images as the column matrix, with groups; dilation must not matter for a 1x1
+     * kernel. Small planes go several images per GEMM, whose panels then hold runs of one image's pixels (plain
+     * loads) or straddle two images (gathers); 40 and 64 channels give full panels of channels to the weight
+     * gradient, 20 per group only partial ones.
+     */
     @Test
     void pointwiseConvolutionSkipsIm2colCorrectly() {
         checkAgainstReference(geometry(2, 6, 5, 7, 4, 1, 1, 1, 0, 1, 1), true, 1, 1);
         checkAgainstReference(geometry(3, 6, 4, 3, 9, 1, 1, 1, 0, 2, 3), false, 2, 2);
         checkAgainstReference(geometry(1, 5, 9, 9, 10, 1, 1, 2, 0, 1, 1), true, 2, 3);
+        checkAgainstReference(geometry(4, 40, 6, 6, 48, 1, 1, 1, 0, 1, 1), false, 1, 4);
+        checkAgainstReference(geometry(4, 40, 6, 6, 48, 1, 1, 1, 0, 1, 1), true, 2, 5);
+        checkAgainstReference(geometry(5, 64, 6, 6, 40, 1, 1, 1, 0, 1, 2), false, 3, 6);
     }
 
     @Test
@@ -103,10 +111,6 @@ class Conv2dKernelsTest {
         checkAgainstReference(geometry(1, 3, 23, 23, 8, 7, 7, 2, 3, 1, 1), true, 2, 6);
     }
 
-    /**
-     * Per-image work above the small-work threshold with batch sizes that do not divide over the threads, so the
-     * images run one by one and the GEMMs (and the im2col/col2im passes) are split instead.
-     */
     /**
      * Planes of 512 pixels and more go one image per GEMM; smaller ones in chunks of images, capped at 2048 columns:
      * chunks of 5 and 2 images on one thread, of 3, 3 and 1 over three.
@@ -121,6 +125,10 @@ class Conv2dKernelsTest {
         checkFusedAgainstReference(geometry(7, 3, 20, 20, 4, 3, 3, 1, 1, 1, 1), true, true, true, true, 3, 25);
     }
 
+    /**
+     * Per-image work above the small-work threshold with batch sizes that do not divide over the threads, so the
+     * images run one by one and the GEMMs (and the im2col/col2im passes) are split instead.
+     */
     @Test
     void largeImagesUseParallelGemm() {
         checkAgainstReference(geometry(1, 32, 20, 20, 64, 3, 3, 1, 1, 1, 1), true, 2, 7);
