@@ -10,16 +10,17 @@ import jdk.incubator.vector.VectorSpecies;
  * F32 conv2d on NCHW contiguous arrays (offset 0), lowered to {@link Gemm#sgemm} per image and group with PyTorch
  * semantics: stride, zero padding, dilation and groups, depthwise included.
  *
- * <p>Per chunk of consecutive images (see {@link Plan}), im2col unfolds the input into a column matrix
- * {@code col[c*kh*kw, images*outH*outW]} whose rows of group g form a contiguous block, so with
- * {@code K = (c/groups)*kh*kw} (the forward and weight-gradient GEMMs pack it straight from the images, see
- * {@link ImagePanels}):
+ * <p>Per chunk of consecutive images (see {@link Plan}), the products run on the column matrix (im2col)
+ * {@code col[c*kh*kw, images*outH*outW]}, whose rows of group g form a contiguous block, so with
+ * {@code K = (c/groups)*kh*kw}:
  * <ul>
  *   <li>forward: {@code y[g] (oc/groups x OHW) = w[g] (oc/groups x K) · col[g]};</li>
  *   <li>backwardInput: {@code col[g] = w[g]^T · gradOut[g]}, then col2im scatter-adds it onto the input grid;</li>
  *   <li>backwardWeight: {@code gw[g] += gradOut[g] · col[g]^T}, summed over the batch.</li>
  * </ul>
- * A 1x1, stride-1, unpadded kernel makes the column matrix identical to the image itself, so it is skipped.
+ * The forward and weight-gradient GEMMs pack the column matrix straight from the images ({@link ImagePanels}), or
+ * read a stride-1 image's in place ({@link Windows}); only backwardInput writes one out, for col2im. A 1x1,
+ * stride-1, unpadded kernel makes the column matrix identical to the image itself.
  *
  * Several images are laid side by side in channel-major order, their outputs and gradients staged likewise.
  */
@@ -428,23 +429,13 @@ public final class Conv2dKernels {
             }
             return;
         }
-        // One strided image through an explicit column matrix, or a chunk packed straight from its images.
+        // A strided image, or a chunk of images, packed straight from the images.
         Matrix dst = count == 1 ? new Matrix(y, b0 * g.outC() * ohw, ohw)
                 : new Matrix(scratch.stage(g.outC() * cols), 0, cols);
-        float[] col = null;
-        if (count == 1) {
-            col = scratch.columns(Math.multiplyExact(g.c() * g.kh() * g.kw(), ohw));
-            im2col(x, b0 * g.c() * g.h() * g.w(), g, col, threads);
-        }
-        ImagePanels panels = count == 1 ? null : new ImagePanels(x, g, b0, count, scratch::columns);
+        ImagePanels panels = new ImagePanels(x, g, b0, count, scratch::columns);
         for (int grp = 0; grp < g.groups(); grp++) {
-            int dOff = dst.off() + grp * og * dst.ld();
-            if (count == 1) {
-                Gemm.sgemm(weights[grp], false, cols, col, grp * k * ohw, ohw, dst.a(), dOff, dst.ld(), false,
-                        threads);
-            } else {
-                Gemm.sgemm(weights[grp], panels.rows(grp * k), cols, dst.a(), dOff, dst.ld(), false, threads);
-            }
+            Gemm.sgemm(weights[grp], panels.rows(grp * k), cols, dst.a(), dst.off() + grp * og * dst.ld(), dst.ld(),
+                    false, threads);
         }
         for (int i = 0; i < count; i++) {
             if (count > 1) {
@@ -501,7 +492,7 @@ public final class Conv2dKernels {
             int origin = xOff;
             if (g.padH() > 0 || g.padW() > 0) {
                 src = scratch.columns(g.c() * hp * wp);
-                padImage(x, xOff, g, src);
+                ImagePanels.pad(x, g, b, 1, src);
                 origin = 0;
             }
             int[] rowStart = new int[g.c() * g.kh() * g.kw()];
@@ -513,19 +504,6 @@ public final class Conv2dKernels {
                 }
             }
             return new Windows(src, rowStart, wp, (g.outH() - 1) * wp + g.outW());
-        }
-    }
-
-    /** Copies image b's planes into {@code xp} with a zero border of padH rows and padW columns. */
-    private static void padImage(float[] x, int xOff, ConvGeometry g, float[] xp) {
-        int hp = g.h() + 2 * g.padH();
-        int wp = g.w() + 2 * g.padW();
-        Arrays.fill(xp, 0, g.c() * hp * wp, 0f);
-        for (int ch = 0; ch < g.c(); ch++) {
-            for (int i = 0; i < g.h(); i++) {
-                System.arraycopy(x, xOff + (ch * g.h() + i) * g.w(), xp, (ch * hp + i + g.padH()) * wp + g.padW(),
-                        g.w());
-            }
         }
     }
 
@@ -578,54 +556,6 @@ public final class Conv2dKernels {
             } else {
                 Gemm.sgemm(false, og, cols, grad.a(), aOff, grad.ld(), panels.columns(grp * k, k), k, gw, grp * og * k,
                         k, accumulate, threads);
-            }
-        }
-    }
-
-    /** The column matrix of one image, {@code col[c*kh*kw, ohw]}, written out: for strided convolutions. */
-    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int threads) {
-        if (threads > 1) {
-            Parallel.forRange(g.c(), 1, (c0, c1) -> im2col(x, xOff, g, col, c0, c1));
-        } else {
-            im2col(x, xOff, g, col, 0, g.c());
-        }
-    }
-
-    /**
-     * Writes rows {@code (ch, u, v)} for channels [c0, c1): {@code col[(ch*kh+u)*kw+v][i*ow+j] =
-     * x[ch, i*sh-ph+u*dh, j*sw-pw+v*dw]}, zero where that falls in the padding.
-     */
-    private static void im2col(float[] x, int xOff, ConvGeometry g, float[] col, int c0, int c1) {
-        int oh = g.outH();
-        int ow = g.outW();
-        for (int ch = c0; ch < c1; ch++) {
-            for (int u = 0; u < g.kh(); u++) {
-                for (int v = 0; v < g.kw(); v++) {
-                    int row = ((ch * g.kh() + u) * g.kw() + v) * oh * ow;
-                    int shift = v * g.dilW() - g.padW();
-                    int jLo = validFrom(shift, g.strideW(), ow);
-                    int jHi = Math.max(jLo, validTo(shift, g.strideW(), g.w(), ow));
-                    for (int i = 0; i < oh; i++) {
-                        int d = row + i * ow;
-                        int ih = i * g.strideH() - g.padH() + u * g.dilH();
-                        if (ih < 0 || ih >= g.h()) {
-                            Arrays.fill(col, d, d + ow, 0f);
-                            continue;
-                        }
-                        int s = xOff + (ch * g.h() + ih) * g.w() + shift;
-                        Arrays.fill(col, d, d + jLo, 0f);
-                        if (g.strideW() == 1) {
-                            if (jHi > jLo) {
-                                System.arraycopy(x, s + jLo, col, d + jLo, jHi - jLo);
-                            }
-                        } else {
-                            for (int j = jLo; j < jHi; j++) {
-                                col[d + j] = x[s + j * g.strideW()];
-                            }
-                        }
-                        Arrays.fill(col, d + jHi, d + ow, 0f);
-                    }
-                }
             }
         }
     }
@@ -712,12 +642,12 @@ public final class Conv2dKernels {
     }
 
     /** First output column j with {@code j*stride + shift >= 0} (clamped to [0, ow]). */
-    static int validFrom(int shift, int stride, int ow) {
+    private static int validFrom(int shift, int stride, int ow) {
         return shift >= 0 ? 0 : Math.min(ow, (-shift + stride - 1) / stride);
     }
 
     /** One past the last output column j with {@code j*stride + shift < width} (clamped to [0, ow]). */
-    static int validTo(int shift, int stride, int width, int ow) {
+    private static int validTo(int shift, int stride, int width, int ow) {
         int last = width - 1 - shift;
         return last < 0 ? 0 : Math.min(ow, last / stride + 1);
     }

@@ -68,7 +68,7 @@ final class ImagePanels {
     }
 
     /** Copies images [b0, b0+count) of x into {@code dst}, each plane inside a zero border of padH rows and padW columns. */
-    private static void pad(float[] x, ConvGeometry g, int b0, int count, float[] dst) {
+    static void pad(float[] x, ConvGeometry g, int b0, int count, float[] dst) {
         int hp = g.h() + 2 * g.padH();
         int wp = g.w() + 2 * g.padW();
         int planes = count * g.c();
