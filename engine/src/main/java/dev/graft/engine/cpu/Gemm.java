@@ -278,14 +278,6 @@ public final class Gemm {
                 int cols = Math.min(NR, nc - j0);
                 int d = j0 * kc;
                 int r = rBase + jc + j0;
-                if (cols == NR) {
-                    // Depth p of the panel is element pc + p of each of its NR rows: two gathers.
-                    for (int p = 0; p < kc; p++) {
-                        FloatVector.fromArray(SPECIES, b, pc + p, rowStart, r).intoArray(dst, d + p * NR);
-                        FloatVector.fromArray(SPECIES, b, pc + p, rowStart, r + V).intoArray(dst, d + p * NR + V);
-                    }
-                    continue;
-                }
                 for (int j = 0; j < cols; j++) {
                     int s = rowStart[r + j] + pc;
                     for (int p = 0; p < kc; p++) {
