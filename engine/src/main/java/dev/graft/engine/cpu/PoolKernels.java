@@ -46,7 +46,9 @@ public final class PoolKernels {
         // Output columns whose windows lie wholly inside the row run V at a time, one gathered lane per column.
         int firstInner = Math.min(outW, (g.padW() + sw - 1) / sw);
         int endInner = Math.max(firstInner, Math.min(outW, Math.floorDiv(w - g.kw() + g.padW(), sw) + 1));
-        int vectorEnd = firstInner + (endInner - firstInner) / V * V;
+        // The last block is shifted back to end at endInner, recomputing a few columns, so that no inner column
+        // falls to the scalar loop; too few inner columns for one block all go scalar.
+        int vectorEnd = endInner - firstInner >= V ? endInner : firstInner;
         int[] laneCols = new int[V];
         for (int l = 0; l < V; l++) {
             laneCols[l] = l * sw;
@@ -60,7 +62,8 @@ public final class PoolKernels {
                 for (int j = 0; j < firstInner; j++) {
                     maxWindow(x, in, w, rLo[i], rHi[i], cLo[j], cHi[j], y, argmax, o + j);
                 }
-                for (int j = firstInner; j < vectorEnd; j += V) {
+                for (int block = firstInner; block < vectorEnd; block += V) {
+                    int j = Math.min(block, vectorEnd - V);
                     int col = cLo[j];
                     FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
                     IntVector best = laneOffsets.add(rLo[i] * w + col);
