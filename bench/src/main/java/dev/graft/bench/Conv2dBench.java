@@ -1,8 +1,11 @@
 package dev.graft.bench;
 
+import dev.graft.engine.Backends;
 import dev.graft.engine.ConvGeometry;
 import dev.graft.engine.Shape;
 import dev.graft.engine.cpu.Conv2dKernels;
+import dev.graft.engine.cpu.StepMemory;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,7 +23,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * F32 conv2d forward and both backward passes on every distinct convolution of ResNet-50
  * ({@link ResNet50Layers}), batch {@value ResNet50Layers#BATCH}, no bias (as before a BatchNorm). Each pass costs
- * {@code 2·n·outC·c·kh·kw·outH·outW} FLOPs; the suite's summary converts the times to GFLOP/s.
+ * {@code 2·n·outC·c·kh·kw·outH·outW} FLOPs; the suite's summary converts the times to GFLOP/s. Each call runs
+ * inside a {@link StepMemory} step, as a training step's convolutions do, so its output and packing arrays are
+ * reused from the last call instead of allocated: otherwise the multi-megabyte fresh arrays and the collections
+ * they cause dominate the spread of the smaller layers.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -37,6 +43,7 @@ public class Conv2dBench {
     private float[] x;
     private float[] w;
     private float[] gradOut;
+    private final StepMemory memory = new StepMemory();
 
     @Setup
     public void setup() {
@@ -49,16 +56,22 @@ public class Conv2dBench {
 
     @Benchmark
     public float[] forward() {
-        return Conv2dKernels.forward(x, w, null, g);
+        try (var _ = memory.step(Backends.cpu(), List::of)) {
+            return Conv2dKernels.forward(x, w, null, g);
+        }
     }
 
     @Benchmark
     public float[] backwardInput() {
-        return Conv2dKernels.backwardInput(gradOut, w, g);
+        try (var _ = memory.step(Backends.cpu(), List::of)) {
+            return Conv2dKernels.backwardInput(gradOut, w, g);
+        }
     }
 
     @Benchmark
     public float[] backwardWeight() {
-        return Conv2dKernels.backwardWeight(gradOut, x, g);
+        try (var _ = memory.step(Backends.cpu(), List::of)) {
+            return Conv2dKernels.backwardWeight(gradOut, x, g);
+        }
     }
 }
