@@ -38,7 +38,7 @@ final class ImagePanels {
         int hp = g.h() + 2 * g.padH();
         int wp = g.w() + 2 * g.padW();
         int plane = hp * wp;
-        int image = g.c() * plane;
+        int image = Math.multiplyExact(g.c(), plane);
         int origin;
         if (g.padH() == 0 && g.padW() == 0) {
             src = x;
