@@ -277,9 +277,8 @@ public final class Gemm {
             for (int j0 = 0; j0 < nc; j0 += NR) {
                 int cols = Math.min(NR, nc - j0);
                 int d = j0 * kc;
-                int r = rBase + jc + j0;
                 for (int j = 0; j < cols; j++) {
-                    int s = rowStart[r + j] + pc;
+                    int s = rowStart[rBase + jc + j0 + j] + pc;
                     for (int p = 0; p < kc; p++) {
                         dst[d + p * NR + j] = b[s + p];
                     }
