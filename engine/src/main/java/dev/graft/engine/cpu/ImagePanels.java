@@ -86,9 +86,9 @@ final class ImagePanels {
     Gemm.BPanels rows(int rowBase) {
         return (pc, kc, jc, nc, dst) -> {
             int last = Math.min(jc + nc, pixelOffset.length);
+            int r = rowBase + pc;
             for (int j0 = jc, d = 0; j0 < last; j0 += Gemm.NR, d += Gemm.NR * kc) {
                 int cols = Math.min(Gemm.NR, last - j0);
-                int r = rowBase + pc;
                 if (cols < Gemm.NR) {
                     edge(dst, d, kc, cols, tapOffset, r, pixelOffset, j0);
                 } else if (pixelOffset[j0 + Gemm.NR - 1] - pixelOffset[j0] == Gemm.NR - 1) {
@@ -100,12 +100,7 @@ final class ImagePanels {
                         FloatVector.fromArray(SPECIES, src, s + V).intoArray(dst, d + p * Gemm.NR + V);
                     }
                 } else {
-                    for (int p = 0; p < kc; p++) {
-                        int base = tapOffset[r + p];
-                        FloatVector.fromArray(SPECIES, src, base, pixelOffset, j0).intoArray(dst, d + p * Gemm.NR);
-                        FloatVector.fromArray(SPECIES, src, base, pixelOffset, j0 + V)
-                                .intoArray(dst, d + p * Gemm.NR + V);
-                    }
+                    gathered(dst, d, kc, tapOffset, r, pixelOffset, j0);
                 }
             }
         };
@@ -121,15 +116,24 @@ final class ImagePanels {
                 if (cols < Gemm.NR) {
                     edge(dst, d, kc, cols, pixelOffset, pc, tapOffset, r0);
                 } else {
-                    for (int p = 0; p < kc; p++) {
-                        int base = pixelOffset[pc + p];
-                        FloatVector.fromArray(SPECIES, src, base, tapOffset, r0).intoArray(dst, d + p * Gemm.NR);
-                        FloatVector.fromArray(SPECIES, src, base, tapOffset, r0 + V)
-                                .intoArray(dst, d + p * Gemm.NR + V);
-                    }
+                    gathered(dst, d, kc, pixelOffset, pc, tapOffset, r0);
                 }
             }
         };
+    }
+
+    /**
+     * A full panel, {@code dst[d + p*NR + j] = src[depthOffset[depth0 + p] + columnOffset[column0 + j]]}: two vector
+     * gathers per depth p, with the column offsets as index map.
+     */
+    private void gathered(float[] dst, int d, int kc, int[] depthOffset, int depth0, int[] columnOffset,
+                          int column0) {
+        for (int p = 0; p < kc; p++) {
+            int base = depthOffset[depth0 + p];
+            int row = d + p * Gemm.NR;
+            FloatVector.fromArray(SPECIES, src, base, columnOffset, column0).intoArray(dst, row);
+            FloatVector.fromArray(SPECIES, src, base, columnOffset, column0 + V).intoArray(dst, row + V);
+        }
     }
 
     /**
